@@ -1,0 +1,76 @@
+"""Connection to the public grid: import and export within limits, priced by the tariff."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..series import NonNegativeSeries
+from .base import BuildContext, Ports, bound_violations, values
+
+
+class Grid(BaseModel):
+    """Grid connection point of the park.
+
+    Notes
+    -----
+    Import :math:`g^+_t \\in [0, G^+]`, export :math:`g^-_t \\in [0, G^-]` [kW].
+    Bus injection :math:`g^+_t - g^-_t`. Cost per step
+    :math:`\\Delta t\\,(\\pi^+_t g^+_t - \\pi^-_t g^-_t + \\pi^{CO_2} \\epsilon_t g^+_t / 1000)`
+    with prices :math:`\\pi` [CNY/kWh], carbon price [CNY/tCO2] and grid
+    emission factor :math:`\\epsilon_t` [tCO2/MWh]. With binaries, import and
+    export exclude each other at every step.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    import_limit_kw: float = Field(ge=0, description="maximum import (transformer or contracted capacity) [kW]")
+    export_limit_kw: float = Field(ge=0, description="maximum export to the public grid [kW]; 0 forbids export")
+    emission_factor_tco2_per_mwh: NonNegativeSeries = Field(
+        description="emissions of imported electricity [tCO2/MWh]; constant or series"
+    )
+
+    def build(
+        self,
+        block: pyo.Block,
+        ctx: BuildContext,
+        import_price_cny_per_kwh: np.ndarray,
+        export_price_cny_per_kwh: np.ndarray,
+        carbon_price_cny_per_tco2: float,
+    ) -> Ports:
+        block.import_kw = pyo.Var(ctx.steps, bounds=(0.0, self.import_limit_kw), doc="grid import [kW]")
+        block.export_kw = pyo.Var(ctx.steps, bounds=(0.0, self.export_limit_kw), doc="grid export [kW]")
+        if ctx.binaries and self.export_limit_kw > 0:
+            block.importing = pyo.Var(ctx.steps, within=pyo.Binary, doc="1 while importing, 0 while exporting")
+            block.import_only_when_importing = pyo.Constraint(
+                ctx.steps, rule=lambda b, t: b.import_kw[t] <= self.import_limit_kw * b.importing[t]
+            )
+            block.export_only_when_not_importing = pyo.Constraint(
+                ctx.steps, rule=lambda b, t: b.export_kw[t] <= self.export_limit_kw * (1 - b.importing[t])
+            )
+        import_cost = ctx.dt_h * (
+            import_price_cny_per_kwh + carbon_price_cny_per_tco2 * self.emission_factor_tco2_per_mwh / 1000.0
+        )
+        return Ports(
+            electric=[(1.0, block.import_kw), (-1.0, block.export_kw)],
+            cost=[(import_cost, block.import_kw), (-ctx.dt_h * export_price_cny_per_kwh, block.export_kw)],
+        )
+
+    def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
+        return {"import_kw": values(block.import_kw), "export_kw": values(block.export_kw)}
+
+    def net_injection_kw(self, flows: dict[str, np.ndarray]) -> np.ndarray:
+        return flows["import_kw"] - flows["export_kw"]
+
+    def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
+        out = bound_violations("grid", "import_kw", flows["import_kw"], 0.0, self.import_limit_kw, tol)
+        out += bound_violations("grid", "export_kw", flows["export_kw"], 0.0, self.export_limit_kw, tol)
+        both = simultaneous_trade_steps(flows, tol)
+        if both.size:
+            out.append(f"grid imports and exports at once at {both.size} steps (first step {both[0]})")
+        return out
+
+
+def simultaneous_trade_steps(flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
+    """Steps at which the grid both imports and exports more than ``tol`` kW."""
+    return np.flatnonzero(np.minimum(flows["import_kw"], flows["export_kw"]) > tol)

@@ -1,0 +1,56 @@
+"""PV and wind plants: available power that may be curtailed [kW]."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+import pyomo.environ as pyo
+from pydantic import Field
+
+from ..series import NonNegativeSeries
+from .base import AssetBase, BuildContext, Ports, bound_violations, values
+
+
+class _Renewable(AssetBase):
+    """A plant whose output can be curtailed below its available power.
+
+    Notes
+    -----
+    Variable :math:`p_t \\in [0, a_t]` [kW] (``output_kw``), with :math:`a_t` the
+    available power. Curtailment :math:`a_t - p_t`. Injection into the bus: :math:`p_t`.
+    """
+
+    renewable: ClassVar[bool] = True
+    available_kw: NonNegativeSeries = Field(description="available (uncurtailed) AC power per step [kW]")
+
+    def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
+        available = self.available_kw.tolist()
+        block.output_kw = pyo.Var(ctx.steps, bounds=lambda _, t: (0.0, available[t]), doc="AC output after curtailment [kW]")
+        return Ports(electric=[(1.0, block.output_kw)])
+
+    def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
+        output = values(block.output_kw)
+        return {
+            "available_kw": np.asarray(self.available_kw),
+            "output_kw": output,
+            "curtailed_kw": self.available_kw - output,
+        }
+
+    def net_injection_kw(self, flows: dict[str, np.ndarray]) -> np.ndarray:
+        return flows["output_kw"]
+
+    def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
+        return bound_violations(self.name, "output_kw", flows["output_kw"], 0.0, self.available_kw, tol)
+
+
+class PV(_Renewable):
+    """Photovoltaic plant (rooftop or ground) with curtailable output."""
+
+    kind: Literal["pv"]
+
+
+class Wind(_Renewable):
+    """Wind farm with curtailable output."""
+
+    kind: Literal["wind"]

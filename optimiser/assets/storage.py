@@ -1,0 +1,170 @@
+"""Shared state-of-charge model of electricity storage (lithium and flow batteries).
+
+Notes
+-----
+For steps :math:`t = 0..T-1` of length :math:`\\Delta t` [h], charge :math:`c_t`,
+discharge :math:`d_t` [kW] and the level :math:`s_t` at the end of step
+:math:`t` [kWh]:
+
+.. math::
+
+    s_t = k\\, s_{t-1} + \\Delta t\\,(\\eta_c c_t - d_t / \\eta_d), \\qquad
+    k = (1 - \\sigma)^{\\Delta t}
+
+    0 \\le c_t, d_t \\le P, \\qquad \\underline{s} E \\le s_t \\le \\overline{s} E
+
+with :math:`s_{-1}` the initial level (a decision equal to :math:`s_{T-1}` for the
+``cyclic`` rule) and :math:`\\sigma` the self-discharge per hour. End rules:
+``equal_initial`` :math:`s_{T-1} = s_{-1}`, ``at_least`` :math:`s_{T-1} \\ge e E`,
+``free``, ``cyclic``. With binaries :math:`u_t`, :math:`c_t \\le P u_t` and
+:math:`d_t \\le P (1 - u_t)`. Throughput cost: :math:`\\sum_t \\kappa\\, d_t \\Delta t`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+import pyomo.environ as pyo
+from pydantic import Field, model_validator
+
+from .base import AssetBase, BuildContext, Ports, bound_violations, values
+
+EndRule = Literal["equal_initial", "at_least", "free", "cyclic"]
+
+
+class Storage(AssetBase):
+    """Parameters and model shared by every electricity storage kind."""
+
+    storage: ClassVar[bool] = True
+
+    power_kw: float = Field(gt=0, description="maximum charge and discharge power at the bus [kW]")
+    energy_kwh: float = Field(gt=0, description="usable energy capacity [kWh]")
+    charge_efficiency: float = Field(gt=0, le=1, description="bus-to-storage efficiency [-]")
+    discharge_efficiency: float = Field(gt=0, le=1, description="storage-to-bus efficiency [-]")
+    min_soc_fraction: float = Field(ge=0, lt=1, description="lowest level as a fraction of energy_kwh [-]")
+    max_soc_fraction: float = Field(gt=0, le=1, description="highest level as a fraction of energy_kwh [-]")
+    initial_soc_fraction: float = Field(0.5, ge=0, le=1, description="level before the first step [-]; ignored for end_rule 'cyclic'")
+    end_rule: EndRule = Field("equal_initial", description="end-of-horizon rule for the level")
+    end_soc_min_fraction: float | None = Field(None, ge=0, le=1, description="lowest final level for end_rule 'at_least' [-]")
+    self_discharge_per_hour: float = Field(ge=0, lt=1, description="share of stored energy lost per hour [1/h]")
+    cycle_cost_cny_per_kwh: float = Field(ge=0, description="ageing cost per kWh discharged [CNY/kWh]")
+
+    @model_validator(mode="after")
+    def _levels_in_order(self) -> "Storage":
+        if self.min_soc_fraction > self.max_soc_fraction:
+            raise ValueError(
+                f"min_soc_fraction {self.min_soc_fraction} is above max_soc_fraction {self.max_soc_fraction}"
+            )
+        if self.end_rule != "cyclic" and not self.min_soc_fraction <= self.initial_soc_fraction <= self.max_soc_fraction:
+            raise ValueError(
+                f"initial_soc_fraction {self.initial_soc_fraction} is outside "
+                f"[{self.min_soc_fraction}, {self.max_soc_fraction}]"
+            )
+        if self.end_rule == "at_least":
+            if self.end_soc_min_fraction is None:
+                raise ValueError("end_rule 'at_least' needs end_soc_min_fraction")
+            if not self.end_soc_min_fraction <= self.max_soc_fraction:
+                raise ValueError(f"end_soc_min_fraction {self.end_soc_min_fraction} is above max_soc_fraction")
+        elif self.end_soc_min_fraction is not None:
+            raise ValueError(f"end_soc_min_fraction is only used with end_rule 'at_least', not '{self.end_rule}'")
+        return self
+
+    # --- derived values -------------------------------------------------------------
+    @property
+    def soc_bounds_kwh(self) -> tuple[float, float]:
+        return self.min_soc_fraction * self.energy_kwh, self.max_soc_fraction * self.energy_kwh
+
+    @property
+    def initial_soc_kwh(self) -> float:
+        return self.initial_soc_fraction * self.energy_kwh
+
+    def retention(self, dt_h: float) -> float:
+        """Share of stored energy kept over one step [-]."""
+        return (1.0 - self.self_discharge_per_hour) ** dt_h
+
+    def auxiliary_kw(self, charge_kw, discharge_kw):
+        """Auxiliary load drawn from the bus [kW]; none for plain batteries."""
+        return 0.0 * charge_kw
+
+    # --- model ----------------------------------------------------------------------
+    def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
+        power, dt = self.power_kw, ctx.dt_h
+        lo, hi = self.soc_bounds_kwh
+        keep, eta_c, inv_eta_d = self.retention(dt), self.charge_efficiency, 1.0 / self.discharge_efficiency
+        last = ctx.n - 1
+        block.charge_kw = pyo.Var(ctx.steps, bounds=(0.0, power), doc="charging power drawn from the bus [kW]")
+        block.discharge_kw = pyo.Var(ctx.steps, bounds=(0.0, power), doc="discharging power fed to the bus [kW]")
+        block.soc_kwh = pyo.Var(ctx.steps, bounds=(lo, hi), doc="stored energy at the end of the step [kWh]")
+        if self.end_rule == "cyclic":
+            block.initial_soc_kwh = pyo.Var(bounds=(lo, hi), doc="stored energy before the first step [kWh]")
+            start = block.initial_soc_kwh
+            block.end_soc = pyo.Constraint(expr=block.soc_kwh[last] == block.initial_soc_kwh)
+        else:
+            start = self.initial_soc_kwh
+            if self.end_rule == "equal_initial":
+                block.end_soc = pyo.Constraint(expr=block.soc_kwh[last] == start)
+            elif self.end_rule == "at_least":
+                block.end_soc = pyo.Constraint(expr=block.soc_kwh[last] >= self.end_soc_min_fraction * self.energy_kwh)
+
+        def soc_balance(b, t):
+            previous = b.soc_kwh[t - 1] if t else start
+            return b.soc_kwh[t] == keep * previous + dt * eta_c * b.charge_kw[t] - dt * inv_eta_d * b.discharge_kw[t]
+
+        block.soc_balance = pyo.Constraint(ctx.steps, rule=soc_balance, doc="state-of-charge continuity")
+        if ctx.binaries:
+            block.charging = pyo.Var(ctx.steps, within=pyo.Binary, doc="1 while charging, 0 while discharging")
+            block.charge_only_when_charging = pyo.Constraint(
+                ctx.steps, rule=lambda b, t: b.charge_kw[t] <= power * b.charging[t]
+            )
+            block.discharge_only_when_not_charging = pyo.Constraint(
+                ctx.steps, rule=lambda b, t: b.discharge_kw[t] <= power * (1 - b.charging[t])
+            )
+        ports = Ports(electric=[(1.0, block.discharge_kw), (-1.0, block.charge_kw)])
+        if self.cycle_cost_cny_per_kwh:
+            ports.cost.append((self.cycle_cost_cny_per_kwh * dt, block.discharge_kw))
+        return ports
+
+    def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
+        return {
+            "charge_kw": values(block.charge_kw),
+            "discharge_kw": values(block.discharge_kw),
+            "soc_kwh": values(block.soc_kwh),
+        }
+
+    # --- independent re-derivation from a solution -------------------------------------
+    def net_injection_kw(self, flows: dict[str, np.ndarray]) -> np.ndarray:
+        c, d = flows["charge_kw"], flows["discharge_kw"]
+        return d - c - self.auxiliary_kw(c, d)
+
+    def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
+        return float(self.cycle_cost_cny_per_kwh * dt_h * flows["discharge_kw"].sum())
+
+    def soc_start_kwh(self, flows: dict[str, np.ndarray]) -> float:
+        """Level before the first step [kWh]: the final level for the cyclic rule."""
+        return float(flows["soc_kwh"][-1]) if self.end_rule == "cyclic" else self.initial_soc_kwh
+
+    def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
+        c, d, s = flows["charge_kw"], flows["discharge_kw"], flows["soc_kwh"]
+        out = bound_violations(self.name, "charge_kw", c, 0.0, self.power_kw, tol)
+        out += bound_violations(self.name, "discharge_kw", d, 0.0, self.power_kw, tol)
+        out += bound_violations(self.name, "soc_kwh", s, *self.soc_bounds_kwh, tol)
+        previous = np.concatenate([[self.soc_start_kwh(flows)], s[:-1]])
+        expected = self.retention(dt_h) * previous + dt_h * (self.charge_efficiency * c - d / self.discharge_efficiency)
+        gap = np.abs(s - expected)
+        if (gap > tol).any():
+            i = int(np.argmax(gap))
+            out.append(f"{self.name}.soc_kwh breaks continuity at step {i}: {s[i]:.6g} kWh, expected {expected[i]:.6g}")
+        if self.end_rule == "equal_initial" and abs(s[-1] - self.initial_soc_kwh) > tol:
+            out.append(f"{self.name} ends at {s[-1]:.6g} kWh, not its initial {self.initial_soc_kwh:.6g} kWh")
+        if self.end_rule == "at_least" and s[-1] < self.end_soc_min_fraction * self.energy_kwh - tol:
+            out.append(f"{self.name} ends at {s[-1]:.6g} kWh, below its end minimum")
+        both = simultaneous_steps(flows, tol)
+        if both.size:
+            out.append(f"{self.name} charges and discharges at once at {both.size} steps (first step {both[0]})")
+        return out
+
+
+def simultaneous_steps(flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
+    """Steps at which a storage both charges and discharges more than ``tol`` kW."""
+    return np.flatnonzero(np.minimum(flows["charge_kw"], flows["discharge_kw"]) > tol)

@@ -1,0 +1,73 @@
+"""Command line: ``parkdispatch run | validate | schema``. Thin: parse, call, report, exit code.
+
+Exit codes are listed in :mod:`optimiser.errors`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import __version__
+from .errors import ParkDispatchError, SolverError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="parkdispatch", description="Dispatch optimiser for zero-carbon industrial parks.")
+    parser.add_argument("--version", action="version", version=f"parkdispatch {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="optimise a scenario and write dispatch.csv, dispatch.nc, summary.json, dispatch.png")
+    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("--out", required=True, help="output directory (must not exist or be empty, unless --overwrite)")
+    run.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
+    run.add_argument("--time-limit", type=float, metavar="SECONDS", help="solver time limit (overrides the scenario)")
+    run.add_argument("--mip-gap", type=float, metavar="GAP", help="relative MIP gap (overrides the scenario)")
+    run.add_argument("--no-plot", action="store_true", help="skip dispatch.png")
+    run.add_argument("--verbose", action="store_true", help="show the HiGHS log")
+
+    validate = commands.add_parser("validate", help="check a scenario file without solving")
+    validate.add_argument("scenario")
+    commands.add_parser("schema", help="print the scenario JSON Schema")
+
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ParkDispatchError as exc:
+        print(f"parkdispatch: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from .scenario import Scenario, load_scenario
+
+    if args.command == "schema":
+        print(json.dumps(Scenario.model_json_schema(), indent=2))
+        return 0
+    scenario = load_scenario(args.scenario)
+    if args.command == "validate":
+        print(f"{args.scenario}: valid ({scenario.horizon.steps} steps of {scenario.horizon.step_minutes} min, "
+              f"{len(scenario.assets)} assets)")
+        return 0
+
+    from .output import write_outputs
+    from .run import optimise
+
+    result = optimise(scenario, time_limit_s=args.time_limit, mip_gap=args.mip_gap, verbose=args.verbose)
+    out = write_outputs(result, args.out, overwrite=args.overwrite, plot=not args.no_plot)
+    s, t = result.summary, result.summary["timings"]
+    print(f"{s['status']}: objective {s['objective_cny']:.2f} CNY, emissions {s['emissions_tco2']:.3f} tCO2, "
+          f"renewable share {s['renewable_share']:.1%}, curtailment {s['curtailment_kwh']:.1f} kWh")
+    print(f"seconds: build {t['build_seconds']:.3f}, hand-over {t['handover_seconds']:.3f}, "
+          f"solve {t['solve_seconds']:.3f}, extract {t['extract_seconds']:.3f}, check {t['check_seconds']:.3f}")
+    print(f"outputs in {out}")
+    if result.status != "optimal":
+        gap = s["mip_gap"]
+        raise SolverError(f"time limit reached: the schedule in {out} is the best found"
+                          + (f" (MIP gap {gap:.2%})" if gap is not None else "") + ", not proven optimal")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

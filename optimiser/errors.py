@@ -1,0 +1,46 @@
+"""Errors a user can act on, each with the process exit code the CLI returns.
+
+| exit | error                | meaning                                                        |
+|------|----------------------|----------------------------------------------------------------|
+| 0    |                      | solved to optimality (within the MIP gap), outputs written     |
+| 2    | ScenarioError        | bad input (scenario file, series, CSV) or output dir in use    |
+| 3    | InfeasibleError      | no schedule satisfies the constraints; message names them      |
+| 4    | SolverError          | solver failure or time limit (outputs kept if a schedule exists)|
+| 5    | SolutionCheckError   | the independent post-solve check found a violation             |
+"""
+
+from __future__ import annotations
+
+
+class ParkDispatchError(Exception):
+    """Base class: an error the CLI reports in one message, without a traceback."""
+
+    exit_code = 1
+
+
+class ScenarioError(ParkDispatchError):
+    """Bad input, reported before any model is built."""
+
+    exit_code = 2
+
+
+class InfeasibleError(ParkDispatchError):
+    """The constraints cannot all hold; ``families`` names the constraint families involved."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, families: list[str] | None = None):
+        super().__init__(message)
+        self.families = families or []
+
+
+class SolverError(ParkDispatchError):
+    """HiGHS failed, or stopped at its time limit."""
+
+    exit_code = 4
+
+
+class SolutionCheckError(ParkDispatchError):
+    """A reported optimum failed the independent check (balance, state of charge, bounds)."""
+
+    exit_code = 5

@@ -1,0 +1,91 @@
+"""Write a run's outputs atomically: all files appear together, or none do.
+
+Files: ``dispatch.csv`` (local ISO-8601 timestamps with offset), ``dispatch.nc``
+(the Dataset; NetCDF cannot hold a time zone, so time is stored in UTC with the
+zone in the ``timezone`` attribute: :func:`read_dispatch_nc` restores it),
+``summary.json`` and ``dispatch.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from .errors import ScenarioError
+from .run import RunResult
+
+
+def write_outputs(result: RunResult, out_dir: str | Path, overwrite: bool = False, plot: bool = True) -> Path:
+    """Write the outputs of ``result`` into ``out_dir``.
+
+    The files are written into a temporary sibling folder that is renamed into
+    place at the end. An existing non-empty ``out_dir`` is only replaced with
+    ``overwrite=True``; otherwise nothing is touched and :class:`ScenarioError` is raised.
+    """
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
+        raise ScenarioError(f"output directory {out} exists and is not empty; choose another --out or pass --overwrite")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        ds = result.dataset
+        dispatch_frame(ds).to_csv(tmp / "dispatch.csv", index=False, float_format="%.6f")
+        to_netcdf(ds, tmp / "dispatch.nc")
+        (tmp / "summary.json").write_text(json.dumps(_finite(result.summary), indent=2, ensure_ascii=False) + "\n")
+        if plot:
+            from .plot import plot_dispatch
+
+            plot_dispatch(ds, result.scenario, tmp / "dispatch.png")
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            old.rmdir()
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def dispatch_frame(ds: xr.Dataset) -> pd.DataFrame:
+    """The Dataset as a table: a ``time`` column (local ISO 8601 with offset) and one column per variable."""
+    frame = ds.to_dataframe().reset_index()
+    frame["time"] = [t.isoformat() for t in ds.indexes["time"]]
+    return frame
+
+
+def to_netcdf(ds: xr.Dataset, path: Path) -> None:
+    """Write ``ds`` with its time index in UTC and the local zone kept as an attribute."""
+    index = ds.indexes["time"]
+    stored = ds.assign_coords(time=index.tz_convert("UTC").tz_localize(None))
+    stored["time"].attrs["timezone"] = str(index.tz)
+    stored.to_netcdf(path, encoding={"time": {"units": "minutes since 1970-01-01 00:00:00", "dtype": "int64"}})
+
+
+def read_dispatch_nc(path: str | Path) -> xr.Dataset:
+    """Read a ``dispatch.nc`` written by :func:`to_netcdf` with its timezone-aware index."""
+    with xr.open_dataset(path) as stored:
+        ds = stored.load()
+    zone = ds["time"].attrs.get("timezone", "UTC")
+    index = pd.DatetimeIndex(ds["time"].values).tz_localize("UTC").tz_convert(zone)
+    return ds.assign_coords(time=index)
+
+
+def _finite(value):
+    """JSON has no NaN or infinity: write them as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value

@@ -1,0 +1,120 @@
+"""Results as one xarray Dataset (dim ``time``, one variable per asset flow) and KPIs over it.
+
+Variables are named ``<asset>_<flow>`` (``grid_import_kw``, ``lfp1_soc_kwh``) and
+carry ``asset``, ``kind``, ``flow`` and ``units`` attributes; inputs the run used
+(prices, emission factor) are included. KPI functions are pure: Dataset and
+scenario in, numbers out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+import xarray as xr
+
+from .assets import BuildContext
+from .scenario import Scenario
+
+_UNITS = {"_kw": "kW", "_kwh": "kWh", "_cny_per_kwh": "CNY/kWh", "_tco2_per_mwh": "tCO2/MWh"}
+
+
+def units_of(name: str) -> str:
+    """Units from a variable name's suffix."""
+    for suffix, unit in sorted(_UNITS.items(), key=lambda kv: -len(kv[0])):
+        if name.endswith(suffix):
+            return unit
+    return "1"
+
+
+def extract(model: pyo.ConcreteModel, scenario: Scenario, ctx: BuildContext) -> xr.Dataset:
+    """Read the solved model into a Dataset on the run's timezone-aware index."""
+    data = {}
+
+    def add(asset: str, kind: str, flows: dict[str, np.ndarray]) -> None:
+        for flow, values in flows.items():
+            data[f"{asset}_{flow}"] = ("time", np.asarray(values, dtype=float),
+                                       {"asset": asset, "kind": kind, "flow": flow, "units": units_of(flow)})
+
+    add("grid", "grid", scenario.grid.flows(model.grid, ctx))
+    for asset in scenario.assets:
+        add(asset.name, asset.kind, asset.flows(model.asset[asset.name], ctx))
+    add("grid", "grid", {
+        "import_price_cny_per_kwh": scenario.import_prices(),
+        "export_price_cny_per_kwh": scenario.tariff.export_cny_per_kwh,
+        "emission_factor_tco2_per_mwh": scenario.grid.emission_factor_tco2_per_mwh,
+    })
+    return xr.Dataset(
+        data,
+        coords={"time": scenario.index},
+        attrs={
+            "park": scenario.park.name,
+            "timezone": scenario.park.timezone,
+            "step_minutes": scenario.horizon.step_minutes,
+            "scenario_sha256": scenario.sha256,
+        },
+    )
+
+
+def asset_flows(ds: xr.Dataset, asset: str) -> dict[str, np.ndarray]:
+    """The flows of one asset as ``{flow: array}``."""
+    return {v.attrs["flow"]: v.values for v in ds.data_vars.values() if v.attrs.get("asset") == asset}
+
+
+def kpis(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
+    """Energy, cost and emission totals of a solved horizon, recomputed from the Dataset."""
+    dt = scenario.horizon.dt_h
+    grid = asset_flows(ds, "grid")
+    imp, exp = grid["import_kw"], grid["export_kw"]
+    import_kwh, export_kwh = float(imp.sum() * dt), float(exp.sum() * dt)
+    energy_cost = float(dt * (grid["import_price_cny_per_kwh"] @ imp - grid["export_price_cny_per_kwh"] @ exp))
+    emissions = float(dt * (grid["emission_factor_tco2_per_mwh"] @ imp) / 1000.0)
+    storage_cost = sum(a.cost_cny(asset_flows(ds, a.name), dt) for a in scenario.assets)
+    carbon_cost = scenario.objective.carbon_price_cny_per_tco2 * emissions
+    renewables = [asset_flows(ds, a.name) for a in scenario.assets if a.renewable]
+    available = float(sum(f["available_kw"].sum() for f in renewables) * dt)
+    generated = float(sum(f["output_kw"].sum() for f in renewables) * dt)
+    demand = float(sum(asset_flows(ds, a.name)["demand_kw"].sum() for a in scenario.assets if a.kind == "demand") * dt)
+    return {
+        "objective_recomputed_cny": energy_cost + storage_cost + carbon_cost,
+        "energy_cost_cny": energy_cost,
+        "storage_cost_cny": storage_cost,
+        "carbon_cost_cny": carbon_cost,
+        "emissions_tco2": emissions,
+        "import_kwh": import_kwh,
+        "export_kwh": export_kwh,
+        "demand_kwh": demand,
+        "renewable_available_kwh": available,
+        "renewable_generation_kwh": generated,
+        "curtailment_kwh": available - generated,
+        "renewable_share": renewable_share(generated, import_kwh, export_kwh),
+        "peak_import_kw": float(imp.max()),
+    }
+
+
+def renewable_share(generation_kwh: float, import_kwh: float, export_kwh: float) -> float:
+    """Share of the electricity the park consumed that came from on-site renewables [-].
+
+    Consumed electricity is renewable generation plus import minus export (so
+    storage losses count as consumption); export is taken to be renewable first.
+    """
+    consumed = generation_kwh + import_kwh - export_kwh
+    if consumed <= 0:
+        return 1.0 if generation_kwh > 0 else 0.0
+    return float(min(1.0, max(0.0, (generation_kwh - export_kwh) / consumed)))
+
+
+def storage_summary(ds: xr.Dataset, scenario: Scenario) -> dict[str, dict[str, float]]:
+    """Per storage asset: energy charged and discharged [kWh] and equivalent full cycles [-]."""
+    dt = scenario.horizon.dt_h
+    out = {}
+    for asset in scenario.assets:
+        if asset.storage:
+            f = asset_flows(ds, asset.name)
+            discharged = float(f["discharge_kw"].sum() * dt)
+            out[asset.name] = {
+                "charge_kwh": float(f["charge_kw"].sum() * dt),
+                "discharge_kwh": discharged,
+                "equivalent_full_cycles": discharged / asset.energy_kwh,
+                "final_soc_kwh": float(f["soc_kwh"][-1]),
+            }
+    return out

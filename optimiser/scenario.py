@@ -1,0 +1,241 @@
+"""The scenario file: pydantic models, loading, and error messages that name file, field and value.
+
+Validation happens in one stage before any model is built. Loading first reads
+``park`` and ``horizon`` (to know the run's time index), then validates the whole
+document with every series resolved onto that index (see :mod:`optimiser.series`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import reprlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from .assets import RESERVED_NAMES, Asset, Grid
+from .errors import ScenarioError
+from .series import SeriesContext
+from .tariff import Tariff
+
+
+class Park(BaseModel):
+    """Where the park is."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    latitude: float = Field(ge=-90, le=90, description="[deg north]")
+    longitude: float = Field(ge=-180, le=180, description="[deg east]")
+    timezone: str = Field("Asia/Shanghai", description="IANA time zone of local clock time")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone '{zone}'") from None
+        return zone
+
+
+class Horizon(BaseModel):
+    """The run's time steps: ``steps`` steps of ``step_minutes`` from ``start``."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: datetime = Field(description="first step, with a UTC offset, e.g. 2026-07-15T00:00:00+08:00")
+    steps: int = Field(ge=1, le=366 * 96, description="number of steps")
+    step_minutes: Literal[15, 60] = Field(description="step length [min]")
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, start: datetime) -> datetime:
+        if start.tzinfo is None or start.utcoffset() is None:
+            raise ValueError("start is timezone-naive; give an offset, e.g. 2026-07-15T00:00:00+08:00")
+        if start.minute % 15 or start.second or start.microsecond:
+            raise ValueError("start must fall on a quarter hour")
+        return start
+
+    @property
+    def dt_h(self) -> float:
+        """Step length [h]."""
+        return self.step_minutes / 60.0
+
+    def index(self, timezone: str) -> pd.DatetimeIndex:
+        """Start of each step, in the park's local time zone."""
+        start = pd.Timestamp(self.start).tz_convert(timezone)
+        return pd.date_range(start, periods=self.steps, freq=f"{self.step_minutes}min", name="time")
+
+
+class Targets(BaseModel):
+    """Targets the dispatch must meet (hard constraints)."""
+
+    model_config = ConfigDict(extra="forbid")
+    renewable_share_min: float | None = Field(
+        None, ge=0, le=1, description="minimum renewable_share over the horizon [-] (see README)"
+    )
+
+
+class Objective(BaseModel):
+    """What the optimiser minimises: energy cost + storage ageing + carbon price x emissions."""
+
+    model_config = ConfigDict(extra="forbid")
+    carbon_price_cny_per_tco2: float = Field(0.0, ge=0, description="price on grid-import emissions [CNY/tCO2]")
+
+
+class SolverOptions(BaseModel):
+    """HiGHS settings; the CLI can override the first two."""
+
+    model_config = ConfigDict(extra="forbid")
+    time_limit_s: float = Field(300.0, gt=0, description="wall-clock limit of one solve [s]")
+    mip_gap: float = Field(1e-4, ge=0, lt=1, description="relative MIP gap at which to stop [-]")
+    storage_binaries: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="on/off binaries forbidding simultaneous charge/discharge and import/export: "
+        "'auto' adds them when an import price is negative and re-solves with them if an LP optimum "
+        "shows simultaneous flows; 'never' reports such an optimum as a check failure",
+    )
+
+
+class Scenario(BaseModel):
+    """A park dispatch problem, validated; every series field is a float array on the run's index."""
+
+    model_config = ConfigDict(extra="forbid")
+    park: Park
+    horizon: Horizon
+    tariff: Tariff
+    grid: Grid
+    assets: list[Asset] = Field(min_length=1)
+    targets: Targets = Field(default_factory=Targets)
+    objective: Objective = Field(default_factory=Objective)
+    solver: SolverOptions = Field(default_factory=SolverOptions)
+
+    _index: pd.DatetimeIndex = PrivateAttr()
+    _source: str = PrivateAttr("<scenario>")
+    _sha256: str = PrivateAttr("")
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Scenario":
+        seen = set()
+        for asset in self.assets:
+            if asset.name in RESERVED_NAMES:
+                raise ValueError(f"asset name '{asset.name}' is reserved ({', '.join(sorted(RESERVED_NAMES))})")
+            if asset.name in seen:
+                raise ValueError(f"asset name '{asset.name}' is used twice")
+            seen.add(asset.name)
+        return self
+
+    @property
+    def index(self) -> pd.DatetimeIndex:
+        """Start of each step, timezone-aware (park time zone)."""
+        return self._index
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the scenario file and the CSV files it reads (of the input dict if built in memory)."""
+        return self._sha256
+
+    def import_prices(self) -> np.ndarray:
+        """Import price per step [CNY/kWh]."""
+        return self.tariff.import_prices(self.index, self.horizon.step_minutes)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a YAML scenario file; raise :class:`ScenarioError` on any problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: scenario file not found")
+    text = path.read_bytes()
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+    return scenario_from_dict(raw, base_dir=path.parent, source=str(path), file_bytes=text)
+
+
+def scenario_from_dict(
+    raw: Any, base_dir: str | Path = ".", source: str = "<scenario>", file_bytes: bytes | None = None
+) -> Scenario:
+    """Validate a scenario given as a dict (series may be numpy arrays)."""
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{source}: expected a mapping with sections park, horizon, tariff, grid, assets")
+    park = _validate(Park, raw.get("park"), source, prefix="park")
+    horizon = _validate(Horizon, raw.get("horizon"), source, prefix="horizon")
+    context = SeriesContext(index=horizon.index(park.timezone), base_dir=Path(base_dir))
+    scenario = _validate(Scenario, raw, source, context={"series": context})
+    scenario._index = context.index
+    scenario._source = source
+    digest = hashlib.sha256(file_bytes if file_bytes is not None else _stable_json(raw))
+    for csv_path in sorted(context._csv_cache):
+        digest.update(csv_path.read_bytes())
+    scenario._sha256 = digest.hexdigest()
+    return scenario
+
+
+def _stable_json(raw: Any) -> bytes:
+    return json.dumps(raw, sort_keys=True, default=lambda o: np.asarray(o).tolist()).encode()
+
+
+def _validate(model: type[BaseModel], data: Any, source: str, prefix: str = "", context: dict | None = None):
+    if data is None and prefix:
+        raise ScenarioError(f"{source}: section '{prefix}' is missing")
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise ScenarioError(format_errors(exc, data, source, prefix)) from None
+
+
+_short = reprlib.Repr()
+_short.maxlist = 4
+_short.maxdict = 3
+_short.maxstring = 60
+_short.maxother = 60
+
+
+def format_errors(exc: ValidationError, raw: Any, source: str, prefix: str = "") -> str:
+    """One line per problem: ``FILE: FIELD = VALUE: reason``."""
+    lines = []
+    for error in exc.errors():
+        field = _field_path(error["loc"], raw, prefix)
+        reason = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "missing":
+            lines.append(f"{source}: {field}: required field is missing")
+        elif error["type"] == "extra_forbidden":
+            lines.append(f"{source}: {field}: unknown field")
+        elif isinstance(error.get("input"), dict) and error["type"] in {"value_error", "assertion_error"}:
+            lines.append(f"{source}: {field}: {reason}")
+        else:
+            lines.append(f"{source}: {field} = {_short.repr(error.get('input'))}: {reason}")
+    return "\n".join(lines)
+
+
+def _field_path(loc: tuple, raw: Any, prefix: str) -> str:
+    """('assets', 2, 'battery', 'energy_kwh') -> "assets[2] (lfp1).energy_kwh"."""
+    parts = [prefix] if prefix else []
+    node = raw
+    skip_tag = False
+    for item in loc:
+        if skip_tag:
+            skip_tag = False
+            if isinstance(node, dict) and item == node.get("kind"):
+                continue
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{item}]"]
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+            if isinstance(node, dict) and "name" in node:
+                parts[-1] += f" ({node['name']})"
+            skip_tag = True
+        else:
+            parts.append(str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return ".".join(parts) or "(document)"
