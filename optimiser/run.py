@@ -59,7 +59,7 @@ def optimise(
     options = scenario.solver
     time_limit_s = options.time_limit_s if time_limit_s is None else time_limit_s
     mip_gap = options.mip_gap if mip_gap is None else mip_gap
-    mode = options.storage_binaries
+    mode = options.binaries
     binaries = mode == "always" or (mode == "auto" and needs_binaries(scenario))
     result = _solve_once(scenario, binaries, time_limit_s, mip_gap, verbose)
     if mode == "auto" and not binaries and has_simultaneous_flows(result.dataset, scenario):
@@ -68,7 +68,7 @@ def optimise(
         result.summary["binaries_reason"] = "the LP optimum had simultaneous charge/discharge or import/export"
         result.summary["first_lp_timings"] = first_seconds
     elif binaries:
-        result.summary["binaries_reason"] = f"storage_binaries: {mode}" if mode == "always" else (
+        result.summary["binaries_reason"] = f"binaries: {mode}" if mode == "always" else (
             "negative import cost or export price above import price")
     t0 = time.perf_counter()
     problems = check_solution(result.dataset, scenario, result.summary["objective_cny"])

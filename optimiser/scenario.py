@@ -95,7 +95,7 @@ class SolverOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     time_limit_s: float = Field(300.0, gt=0, description="wall-clock limit of one solve [s]")
     mip_gap: float = Field(1e-4, ge=0, lt=1, description="relative MIP gap at which to stop [-]")
-    storage_binaries: Literal["auto", "always", "never"] = Field(
+    binaries: Literal["auto", "always", "never"] = Field(
         "auto",
         description="on/off binaries forbidding simultaneous charge/discharge and import/export: "
         "'auto' adds them when an import price is negative and re-solves with them if an LP optimum "

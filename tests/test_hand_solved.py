@@ -137,11 +137,11 @@ def test_negative_price_cannot_buy_simultaneous_charge_and_discharge(build):
 
 
 def test_simultaneous_flows_without_binaries_fail_the_check(build):
-    """With ``storage_binaries: never`` the LP optimum above is reported as a check failure."""
+    """With ``binaries: never`` the LP optimum above is reported as a check failure."""
     from optimiser.errors import SolutionCheckError
 
     s = build(1, tariff={"import_cny_per_kwh": -0.1, "export_cny_per_kwh": 0.0},
-              solver={"storage_binaries": "never"},
+              solver={"binaries": "never"},
               assets=[battery(initial_soc_fraction=1.0, cycle_cost_cny_per_kwh=0.0)])
     with pytest.raises(SolutionCheckError, match="charges and discharges at once"):
         optimise(s)
