@@ -138,9 +138,12 @@ def _infeasible(highs: highspy.Highs, form, index: pd.DatetimeIndex, is_mip: boo
     for i in iis.row_index_:
         constraint = form.rows[i][0]
         groups.setdefault(constraint.parent_component().name, []).append(constraint.index())
-    for j in iis.col_index_:
+    side = {int(highspy.IisBoundStatus.kIisBoundStatusLower): "lower bound",
+            int(highspy.IisBoundStatus.kIisBoundStatusUpper): "upper bound"}
+    for j, status in zip(iis.col_index_, iis.col_bound_):
         var = form.columns[j]
-        groups.setdefault(f"bounds of {var.parent_component().name}", []).append(var.index())
+        label = side.get(int(status), "bounds")
+        groups.setdefault(f"{label} of {var.parent_component().name}", []).append(var.index())
     if not groups:
         return InfeasibleError("infeasible: HiGHS found no schedule that satisfies all constraints", [])
     parts = []
