@@ -1,30 +1,16 @@
-"""Shared builders for small hand-solvable scenarios."""
+"""Fixtures shared by the optimiser tests."""
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
+from builders import small_scenario
 from optimiser.scenario import scenario_from_dict
-
-
-def small_scenario(steps: int, step_minutes: int = 60, **sections) -> dict:
-    """A scenario dict with a fixed park and horizon; ``sections`` override or add sections."""
-    raw = {
-        "park": {"name": "test park", "latitude": 37.4, "longitude": 116.3, "timezone": "Asia/Shanghai"},
-        "horizon": {"start": "2026-07-15T00:00:00+08:00", "steps": steps, "step_minutes": step_minutes},
-        "tariff": {"import_cny_per_kwh": 0.5, "export_cny_per_kwh": 0.0},
-        "grid": {"import_limit_kw": 10_000, "export_limit_kw": 0, "emission_factor_tco2_per_mwh": 0.0},
-        "assets": [],
-    }
-    raw.update(copy.deepcopy(sections))
-    return raw
 
 
 @pytest.fixture
 def build():
-    """Validate a scenario dict built with :func:`small_scenario`."""
+    """Validate a scenario dict built with :func:`builders.small_scenario`."""
 
     def _build(steps: int, step_minutes: int = 60, **sections):
         return scenario_from_dict(small_scenario(steps, step_minutes, **sections))

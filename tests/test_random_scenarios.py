@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import small_scenario
+from builders import small_scenario
 from optimiser.results import asset_flows
 from optimiser.run import optimise
 from optimiser.scenario import scenario_from_dict

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import small_scenario
+from builders import small_scenario
 from optimiser.cli import main
 from optimiser.errors import ScenarioError
 from optimiser.scenario import load_scenario, scenario_from_dict

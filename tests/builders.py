@@ -1,0 +1,18 @@
+"""Builders for small hand-solvable scenarios (import as ``from builders import small_scenario``)."""
+
+from __future__ import annotations
+
+import copy
+
+
+def small_scenario(steps: int, step_minutes: int = 60, **sections) -> dict:
+    """A scenario dict with a fixed park and horizon; ``sections`` override or add sections."""
+    raw = {
+        "park": {"name": "test park", "latitude": 37.4, "longitude": 116.3, "timezone": "Asia/Shanghai"},
+        "horizon": {"start": "2026-07-15T00:00:00+08:00", "steps": steps, "step_minutes": step_minutes},
+        "tariff": {"import_cny_per_kwh": 0.5, "export_cny_per_kwh": 0.0},
+        "grid": {"import_limit_kw": 10_000, "export_limit_kw": 0, "emission_factor_tco2_per_mwh": 0.0},
+        "assets": [],
+    }
+    raw.update(copy.deepcopy(sections))
+    return raw
