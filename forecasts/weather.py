@@ -236,7 +236,7 @@ def _repair_timestamps(frame, where, repairs, max_gap_steps):
 def normalise(frame: pd.DataFrame, *, source: str, latitude: float | None = None,
               longitude: float | None = None, altitude_m: float = 0.0,
               timezone: str | None = None, label: str = "start", repair: bool = False,
-              max_gap_steps: int = 3, metadata: dict | None = None):
+              max_gap_steps: int = 3, metadata: dict | None = None, required=REQUIRED_COLUMNS):
     """Bring a frame with standard column names into the normalised convention.
 
     Parameters
@@ -262,6 +262,8 @@ def normalise(frame: pd.DataFrame, *, source: str, latitude: float | None = None
         Longest run of missing steps that ``repair`` will interpolate.
     metadata : dict, optional
         Extra metadata to carry.
+    required : sequence of str
+        Columns that must be present at the end (after DNI/DHI derivation).
 
     Returns
     -------
@@ -310,7 +312,7 @@ def normalise(frame: pd.DataFrame, *, source: str, latitude: float | None = None
         derived.append("dni_w_m2 and dhi_w_m2 from ghi_w_m2 (Erbs decomposition)")
     meta.update(repairs=repairs, derived=derived, step_minutes=step.total_seconds() / 60,
                 timezone=str(frame.index.tz), label="start")
-    validate_weather(frame, source)
+    validate_weather(frame, source, required=required)
     frame.attrs = dict(meta)
     return frame, meta
 
