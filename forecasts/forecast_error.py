@@ -82,7 +82,8 @@ def forecast_and_actual(actual: pd.DataFrame, issue_times, horizon_hours: float,
     alt = actual.attrs.get("altitude_m") or 0.0
     step = pd.Timedelta(w.step_minutes_of(actual.index), "min")
     step_h = step / pd.Timedelta(1, "h")
-    cs = pvlib.location.Location(lat, lon, altitude=alt).get_clearsky(actual.index + step / 2)["ghi"]
+    with w.quiet_pandas_deprecations():
+        cs = pvlib.location.Location(lat, lon, altitude=alt).get_clearsky(actual.index + step / 2)["ghi"]
     cs.index = actual.index
     winds = list(w.wind_heights_m(actual).values())
     phi = float(np.exp(-step_h / error.error_hours))

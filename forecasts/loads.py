@@ -20,7 +20,6 @@ day types cannot express a working Saturday.
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -47,15 +46,6 @@ CHINA_HOLIDAYS = {
     2025: _days(2025, ((1, 1), (1, 1)), ((1, 28), (2, 4)), ((4, 4), (4, 6)), ((5, 1), (5, 5)),
                 ((5, 31), (6, 2)), ((10, 1), (10, 8))),
 }
-
-
-def _quiet():
-    """demandlib 0.2.2 calls pandas APIs deprecated in pandas 3 (warnings only)."""
-    ctx = warnings.catch_warnings()
-    ctx.__enter__()
-    warnings.simplefilter("ignore", DeprecationWarning)
-    warnings.simplefilter("ignore", FutureWarning)
-    return ctx
 
 
 def _full_years(index, freq):
@@ -112,11 +102,8 @@ def electric_load_kw(annual_kwh: float, index: pd.DatetimeIndex, profile: str | 
         if name == "flat":
             p = np.ones(len(quarter))
         else:
-            ctx = _quiet()
-            try:
+            with w.quiet_pandas_deprecations():
                 p = getattr(bdew, name)(quarter, holidays=_holidays(holidays)).to_numpy(dtype=float)
-            finally:
-                ctx.__exit__(None, None, None)
         total = pd.Series(p, index=quarter).groupby(quarter.year).transform("sum").to_numpy() * 0.25
         shape += weight / sum(mix.values()) * p / total  # per-year unit energy [1/h]
     fine = pd.Series(shape * annual_kwh, index=quarter)
@@ -147,15 +134,12 @@ def heat_load_kw(annual_kwh: float, temperature_c: pd.Series, shlp_type: str = "
     parts = []
     for year in sorted(set(hourly.year)):
         idx = hourly[hourly.year == year]
-        ctx = _quiet()
-        try:
+        with w.quiet_pandas_deprecations():
             hb = bdew.HeatBuilding(idx, holidays=_holidays(holidays) or {}, temperature=temp_h.loc[idx],
                                    shlp_type=shlp_type, building_class=building_class,
                                    wind_class=wind_class, annual_heat_demand=annual_kwh,
                                    ww_incl=hot_water, name="heat")
             parts.append(pd.Series(hb.get_bdew_profile().to_numpy(dtype=float), index=idx))
-        finally:
-            ctx.__exit__(None, None, None)
     out = _to_index(pd.concat(parts), index)
     out.name = "heat_load_kw"
     out.attrs = {"unit": "kW", "shlp_type": shlp_type, "annual_kwh": annual_kwh,

@@ -161,7 +161,8 @@ def pv_ac_kw(weather: pd.DataFrame, arrays: list[PVArray], latitude: float, long
         mc = pvlib.modelchain.ModelChain(
             _system(array), location, aoi_model="physical", spectral_model="no_loss",
             temperature_model="sapm", dc_model="pvwatts", ac_model="pvwatts")
-        mc.run_model(mid)
+        with w.quiet_pandas_deprecations():
+            mc.run_model(mid)
         out[array.name] = (mc.results.ac.fillna(0.0).clip(lower=0.0) / 1000.0).to_numpy()
     out.attrs = output_attrs(weather, unit="kW", quantity="pv_ac_power")
     return out

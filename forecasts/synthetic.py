@@ -178,7 +178,8 @@ def synthetic_weather(latitude: float, longitude: float, timezone: str, start, p
     n, n_years, step_h = len(full), y1 - y0 + 1, step / pd.Timedelta(1, "h")
     loc = pvlib.location.Location(latitude, longitude, altitude=altitude_m)
     mid = full + step / 2
-    cs = loc.get_clearsky(mid, model="ineichen")
+    with w.quiet_pandas_deprecations():
+        cs = loc.get_clearsky(mid, model="ineichen")
     rng_day, rng_intra, rng_temp, rng_wind = (np.random.default_rng(s)
                                               for s in np.random.SeedSequence(seed).spawn(4))
     day_no = ((full - full[0]) // pd.Timedelta(1, "D")).to_numpy()

@@ -32,7 +32,9 @@ Convention
 
 from __future__ import annotations
 
+import contextlib
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -65,6 +67,20 @@ class WeatherDataError(ValueError):
     The message names the source (file), the column and the offending value or
     timestamp.
     """
+
+
+@contextlib.contextmanager
+def quiet_pandas_deprecations():
+    """Hide pandas-3 deprecation warnings raised *inside* pvlib / demandlib calls.
+
+    pvlib 0.16 and demandlib 0.2.2 still call pandas APIs deprecated in pandas 3
+    (e.g. ``DatetimeIndex.dayofyear``); the results are correct. Our own code is
+    kept free of them, so the filter only wraps third-party calls.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.PandasDeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        yield
 
 
 def wind_column(height_m: float) -> str:
@@ -320,7 +336,8 @@ def normalise(frame: pd.DataFrame, *, source: str, latitude: float | None = None
 def solar_position_mid(index: pd.DatetimeIndex, latitude, longitude, altitude_m=0.0):
     """Solar position at the middle of each interval, on ``index``."""
     step = pd.Timedelta(step_minutes_of(index), "min")
-    sp = pvlib.solarposition.get_solarposition(index + step / 2, latitude, longitude, altitude_m)
+    with quiet_pandas_deprecations():
+        sp = pvlib.solarposition.get_solarposition(index + step / 2, latitude, longitude, altitude_m)
     sp.index = index
     return sp
 
@@ -339,85 +356,12 @@ def derive_dni_dhi(frame: pd.DataFrame, latitude, longitude, altitude_m=0.0) -> 
         out[DNI] = ((frame[GHI] - frame[DHI]) / cosz).where(zen < 87, 0.0).clip(lower=0, upper=1400)
     else:
         doy = frame.index.day_of_year.to_numpy()
-        erbs = pvlib.irradiance.erbs(frame[GHI].to_numpy(), zen.to_numpy(), doy)
+        with quiet_pandas_deprecations():
+            erbs = pvlib.irradiance.erbs(frame[GHI].to_numpy(), zen.to_numpy(), doy)
         out[DNI] = np.clip(np.nan_to_num(np.asarray(erbs["dni"], float)), 0.0, 1400.0)
         out[DHI] = np.clip(np.nan_to_num(np.asarray(erbs["dhi"], float)), 0.0, None)
     return out
 
 
-def resample_weather(frame: pd.DataFrame, step_minutes: float) -> pd.DataFrame:
-    """Change the time step, respecting interval-mean vs instantaneous columns.
-
-    Coarsening: interval-mean columns (irradiance) are averaged over each new
-    interval; instantaneous columns are sampled at the new timestamps.
-    Refining: irradiance is disaggregated with the clear-sky profile (the
-    clear-sky index of each coarse interval is held, so each coarse interval's
-    mean is kept exactly); instantaneous columns are interpolated linearly in
-    time, the last value held. Needs ``latitude``/``longitude`` in ``frame.attrs``
-    for the clear-sky shape; without them irradiance is held constant.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        Normalised weather.
-    step_minutes : float
-        New step [min]; the old step must be a multiple of it or vice versa.
-
-    Returns
-    -------
-    DataFrame
-        Resampled weather, ``attrs`` copied with ``step_minutes`` updated.
-    """
-    old = step_minutes_of(frame.index)
-    new = float(step_minutes)
-    attrs = dict(frame.attrs)
-    if new == old:
-        return frame.copy()
-    if new > old:
-        ratio = new / old
-        if ratio != int(ratio):
-            raise ValueError(f"cannot coarsen a {old:g} min step to {new:g} min")
-        n = len(frame) // int(ratio) * int(ratio)
-        if n != len(frame):
-            raise WeatherDataError(f"{len(frame)} steps of {old:g} min do not fill whole {new:g} min intervals")
-        groups = np.arange(n) // int(ratio)
-        new_index = frame.index[::int(ratio)]
-        out = pd.DataFrame(index=new_index)
-        for col in frame.columns:
-            if col in INTERVAL_MEAN_COLUMNS:
-                out[col] = frame[col].groupby(groups).mean().to_numpy()
-            else:
-                out[col] = frame[col].to_numpy()[::int(ratio)]
-    else:
-        ratio = old / new
-        if ratio != int(ratio):
-            raise ValueError(f"cannot refine a {old:g} min step to {new:g} min")
-        r = int(ratio)
-        new_index = pd.date_range(frame.index[0], periods=len(frame) * r, freq=pd.Timedelta(new, "min"))
-        out = pd.DataFrame(index=new_index)
-        lat, lon = attrs.get("latitude"), attrs.get("longitude")
-        shape = None
-        if lat is not None and lon is not None:
-            loc = pvlib.location.Location(lat, lon, altitude=attrs.get("altitude_m") or 0.0)
-            step = pd.Timedelta(new, "min")
-            cs = loc.get_clearsky(new_index + step / 2, model="ineichen")
-            cs.index = new_index
-            shape = {GHI: cs["ghi"], DNI: cs["dni"], DHI: cs["dhi"]}
-        for col in frame.columns:
-            coarse = np.repeat(frame[col].to_numpy(), r)
-            if col in INTERVAL_MEAN_COLUMNS:
-                if shape is None:
-                    out[col] = coarse
-                    continue
-                fine_cs = shape[col].to_numpy()
-                mean_cs = np.repeat(fine_cs.reshape(-1, r).mean(axis=1), r)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    vals = np.where(mean_cs > 1.0, coarse * fine_cs / mean_cs, coarse)
-                out[col] = vals
-            else:
-                src = frame[col]
-                out[col] = src.reindex(src.index.union(new_index)).interpolate(
-                    method="time", limit_direction="forward").reindex(new_index).to_numpy()
-    attrs["step_minutes"] = new
-    out.attrs = attrs
-    return out
+# kept here so that forecasts.weather.resample_weather is the public name
+from .resample import resample_weather  # noqa: E402,F401
