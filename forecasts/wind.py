@@ -162,8 +162,9 @@ def _windpowerlib_weather(weather, farm, altitude_m):
     else:
         cols[("pressure", 0)] = np.full(len(weather), surface_pressure_pa(altitude_m))
     z0 = weather[w.ROUGHNESS].to_numpy() if w.ROUGHNESS in weather else farm.roughness_length_m
-    if z0 is not None:
-        cols[("roughness_length", 0)] = np.broadcast_to(z0, (len(weather),))
+    # windpowerlib's hellman model reads this column even when an explicit exponent is given, and
+    # then ignores it: without a known roughness the 1/7 exponent is used and the placeholder is inert.
+    cols[("roughness_length", 0)] = np.broadcast_to(0.1 if z0 is None else z0, (len(weather),))
     df = pd.DataFrame(cols, index=weather.index)
     df.columns = pd.MultiIndex.from_tuples(df.columns)
     return df, z0 is not None

@@ -24,6 +24,7 @@ from .assets import RESERVED_NAMES, Asset, Grid
 from .errors import ScenarioError
 from .series import SeriesContext
 from .tariff import Tariff
+from .weather_inputs import Weather, load_weather, renewable_availability
 
 
 class Park(BaseModel):
@@ -34,6 +35,7 @@ class Park(BaseModel):
     latitude: float = Field(ge=-90, le=90, description="[deg north]")
     longitude: float = Field(ge=-180, le=180, description="[deg east]")
     timezone: str = Field("Asia/Shanghai", description="IANA time zone of local clock time")
+    altitude_m: float = Field(0.0, ge=-500, le=9000, description="site altitude [m]")
 
     @field_validator("timezone")
     @classmethod
@@ -111,6 +113,7 @@ class Scenario(BaseModel):
     horizon: Horizon
     tariff: Tariff
     grid: Grid
+    weather: Weather | None = Field(None, description="weather source for assets given as pv arrays or a wind farm")
     assets: list[Asset] = Field(min_length=1)
     targets: Targets = Field(default_factory=Targets)
     objective: Objective = Field(default_factory=Objective)
@@ -119,6 +122,7 @@ class Scenario(BaseModel):
     _index: pd.DatetimeIndex = PrivateAttr()
     _source: str = PrivateAttr("<scenario>")
     _sha256: str = PrivateAttr("")
+    _weather: pd.DataFrame | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Scenario":
@@ -129,6 +133,8 @@ class Scenario(BaseModel):
             if asset.name in seen:
                 raise ValueError(f"asset name '{asset.name}' is used twice")
             seen.add(asset.name)
+            if asset.renewable and asset.available_kw is None and self.weather is None:
+                raise ValueError(f"asset '{asset.name}' is computed from weather but the scenario has no 'weather' section")
         return self
 
     @property
@@ -144,6 +150,16 @@ class Scenario(BaseModel):
     def sha256(self) -> str:
         """SHA-256 of the scenario file and the CSV files it reads (of the input dict if built in memory)."""
         return self._sha256
+
+    @property
+    def weather_frame(self) -> pd.DataFrame | None:
+        """The weather the renewable series were computed from (None if all were given)."""
+        return self._weather
+
+    @property
+    def weather_synthetic(self) -> bool:
+        """True if any input series comes from generated (synthetic) weather."""
+        return self._weather is not None and bool(self._weather.attrs.get("synthetic", False))
 
     def import_prices(self) -> np.ndarray:
         """Import price per step [CNY/kWh]."""
@@ -178,8 +194,31 @@ def scenario_from_dict(
     digest = hashlib.sha256(file_bytes if file_bytes is not None else _stable_json(raw))
     for csv_path in sorted(context._csv_cache):
         digest.update(csv_path.read_bytes())
+    weather_path = Path(base_dir) / scenario.weather.file.path if scenario.weather and scenario.weather.file else None
+    if weather_path is not None and weather_path.is_file():
+        digest.update(weather_path.read_bytes())
     scenario._sha256 = digest.hexdigest()
+    _apply_weather(scenario, Path(base_dir), source)
     return scenario
+
+
+def _apply_weather(scenario: Scenario, base_dir: Path, source: str) -> None:
+    """Fill ``available_kw`` of assets given as pv arrays or a wind farm, from the weather section."""
+    pending = [(i, a) for i, a in enumerate(scenario.assets) if a.renewable and a.available_kw is None]
+    if not pending:
+        return
+    try:
+        weather = load_weather(scenario.weather, scenario.park, scenario.index, scenario.horizon.step_minutes, base_dir)
+    except ValueError as exc:  # forecasts.weather.WeatherDataError is a ValueError
+        raise ScenarioError(f"{source}: weather: {exc}") from None
+    for i, asset in pending:
+        try:
+            series = renewable_availability(asset, weather, scenario.park)
+        except ValueError as exc:
+            raise ScenarioError(f"{source}: assets[{i}] ({asset.name}): {exc}") from None
+        series.setflags(write=False)
+        asset.available_kw = series
+    scenario._weather = weather
 
 
 def _stable_json(raw: Any) -> bytes:

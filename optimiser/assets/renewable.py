@@ -6,7 +6,10 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pyomo.environ as pyo
-from pydantic import Field
+from pydantic import Field, model_validator
+
+from forecasts.pv import PVArray
+from forecasts.wind import WindFarm
 
 from ..series import NonNegativeSeries
 from .base import AssetBase, BuildContext, Ports, bound_violations, values
@@ -22,7 +25,16 @@ class _Renewable(AssetBase):
     """
 
     renewable: ClassVar[bool] = True
-    available_kw: NonNegativeSeries = Field(description="available (uncurtailed) AC power per step [kW]")
+    available_kw: NonNegativeSeries | None = Field(
+        None, description="available (uncurtailed) AC power per step [kW]; or computed from the weather section"
+    )
+    _source_field: ClassVar[str]
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "_Renewable":
+        if (self.available_kw is None) == (getattr(self, self._source_field) is None):
+            raise ValueError(f"give exactly one of 'available_kw' and '{self._source_field}'")
+        return self
 
     def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
         available = self.available_kw.tolist()
@@ -45,12 +57,16 @@ class _Renewable(AssetBase):
 
 
 class PV(_Renewable):
-    """Photovoltaic plant (rooftop or ground) with curtailable output."""
+    """Photovoltaic plant (rooftop or ground arrays) with curtailable output."""
 
     kind: Literal["pv"]
+    arrays: list[PVArray] | None = Field(None, description="pvlib arrays whose AC output, from the weather, is available_kw")
+    _source_field: ClassVar[str] = "arrays"
 
 
 class Wind(_Renewable):
     """Wind farm with curtailable output."""
 
     kind: Literal["wind"]
+    farm: WindFarm | None = Field(None, description="windpowerlib farm whose output, from the weather, is available_kw")
+    _source_field: ClassVar[str] = "farm"

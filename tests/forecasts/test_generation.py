@@ -177,3 +177,19 @@ def test_resample_mean_vs_instantaneous(greensboro):
     # coarsening a partial hour is an error, not silent truncation
     with pytest.raises(w.WeatherDataError, match="whole 60 min"):
         w.resample_weather(fine.iloc[:-1], 60)
+
+
+def test_wind_on_10m_weather_without_roughness(greensboro):
+    """TMY3 has wind at 10 m and no roughness: the 1/7 power law lifts it to hub height.
+
+    With a roughness column the logarithmic profile is used instead, which must change the result.
+    """
+    greensboro, _ = greensboro
+    farm = wind.WindFarm(name="wf", turbine_type="E-126/4200", hub_height_m=100, n_turbines=2)
+    power = wind_farm = wind.wind_farm_kw(greensboro, farm)
+    assert power.attrs["wind_speed_model"] == "hellman"
+    cf = wind.capacity_factor(power, farm.capacity_kw)
+    assert 0.02 < cf < 0.5
+    rough = greensboro.assign(roughness_length_m=0.5)
+    rough.attrs = dict(greensboro.attrs)
+    assert not np.allclose(wind.wind_farm_kw(rough, farm).to_numpy(), wind_farm.to_numpy())
