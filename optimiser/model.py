@@ -1,4 +1,4 @@
-"""Assemble the Pyomo model: one block per asset, the bus balance, targets and the objective."""
+"""Assemble the Pyomo model: one block per asset, the bus balances, targets and the objective."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from .assets import BuildContext, Ports
+from .assets.base import BALANCE_NAMES, BUS_UNITS, BUSES, ELECTRICITY
 from .scenario import Scenario
 
 
@@ -15,16 +16,19 @@ def build_model(scenario: Scenario, binaries: bool = False) -> tuple[pyo.Concret
 
     Notes
     -----
-    Bus balance at every step: the sum of all assets' electric ports is zero [kW].
-    Objective [CNY]: the sum of all assets' cost ports (grid energy and carbon
-    cost, storage ageing). ``targets.renewable_share_min`` :math:`s` adds
+    Bus balances at every step: the sum of all assets' ports on a bus is zero:
+    ``bus_balance`` (electricity) [kW], always; ``heat_balance`` [kW_th] and
+    ``hydrogen_balance`` [kg/h] only if some asset has a port on that bus.
+    Objective [CNY]: the sum of all assets' cost ports (grid energy, demand
+    charge and carbon cost, storage ageing, fuel, purchases, start-ups). ``targets.renewable_share_min`` :math:`s` adds
     :math:`(1-s)(G - X) \\ge s\\,I` over the horizon, with renewable output
     :math:`G`, export :math:`X` and import :math:`I` [kWh].
     """
     n = scenario.horizon.steps
     model = pyo.ConcreteModel(name=scenario.park.name)
     model.steps = pyo.RangeSet(0, n - 1)
-    ctx = BuildContext(steps=model.steps, n=n, dt_h=scenario.horizon.dt_h, index=scenario.index, binaries=binaries)
+    ctx = BuildContext(steps=model.steps, n=n, dt_h=scenario.horizon.dt_h, index=scenario.index, binaries=binaries,
+                       carbon_price_cny_per_tco2=scenario.objective.carbon_price_cny_per_tco2)
 
     model.grid = pyo.Block()
     ports = {
@@ -40,7 +44,9 @@ def build_model(scenario: Scenario, binaries: bool = False) -> tuple[pyo.Concret
     for asset in scenario.assets:
         ports[asset.name] = asset.build(model.asset[asset.name], ctx)
 
-    _add_bus_balance(model, ctx, ports.values())
+    for bus in BUSES:
+        if bus == ELECTRICITY or any(p.uses(bus) for p in ports.values()):
+            _add_bus_balance(model, ctx, ports.values(), bus)
     if scenario.targets.renewable_share_min is not None:
         _add_renewable_share(model, ctx, scenario)
     model.objective = pyo.Objective(expr=_sum_over_steps(p.cost for p in ports.values()), sense=pyo.minimize)
@@ -51,13 +57,15 @@ def _per_step(coef, n: int) -> list[float]:
     return np.broadcast_to(np.asarray(coef, dtype=float), (n,)).tolist()
 
 
-def _add_bus_balance(model: pyo.ConcreteModel, ctx: BuildContext, ports) -> None:
+def _add_bus_balance(model: pyo.ConcreteModel, ctx: BuildContext, ports, bus: str) -> None:
+    """Sum of all ports on ``bus`` = 0 at every step, one LinearExpression per step."""
     fixed = np.zeros(ctx.n)
     terms = []
     for port in ports:
-        if port.electric_fixed_kw is not None:
-            fixed += port.electric_fixed_kw
-        terms += [(_per_step(coef, ctx.n), var) for coef, var in port.electric]
+        port_terms, port_fixed = port.on_bus(bus)
+        if port_fixed is not None:
+            fixed += port_fixed
+        terms += [(_per_step(coef, ctx.n), var) for coef, var in port_terms]
     rhs = (-fixed).tolist()
 
     def balance(m, t):
@@ -65,7 +73,8 @@ def _add_bus_balance(model: pyo.ConcreteModel, ctx: BuildContext, ports) -> None
             constant=0.0, linear_coefs=[c[t] for c, _ in terms], linear_vars=[v[t] for _, v in terms]
         ) == rhs[t]
 
-    model.bus_balance = pyo.Constraint(model.steps, rule=balance, doc="electricity balance at the park bus [kW]")
+    model.add_component(BALANCE_NAMES[bus], pyo.Constraint(
+        model.steps, rule=balance, doc=f"{bus} balance at the park bus [{BUS_UNITS[bus]}]"))
 
 
 def _sum_over_steps(term_lists) -> LinearExpression:

@@ -1,9 +1,9 @@
 """Results as one xarray Dataset (dim ``time``, one variable per asset flow) and KPIs over it.
 
-Variables are named ``<asset>_<flow>`` (``grid_import_kw``, ``lfp1_soc_kwh``) and
-carry ``asset``, ``kind``, ``flow`` and ``units`` attributes; inputs the run used
-(prices, emission factor) are included. KPI functions are pure: Dataset and
-scenario in, numbers out.
+Variables are named ``<asset>_<flow>`` (``grid_import_kw``, ``lfp1_soc_kwh``,
+``hp_heat_kw_th``, ``ely_hydrogen_kg_per_h``) and carry ``asset``, ``kind``, ``flow``
+and ``units`` attributes; inputs the run used (prices, emission factor) are
+included. KPI functions are pure: Dataset and scenario in, numbers out.
 """
 
 from __future__ import annotations
@@ -13,9 +13,20 @@ import pyomo.environ as pyo
 import xarray as xr
 
 from .assets import BuildContext
+from .assets.base import HEAT
 from .scenario import Scenario
 
-_UNITS = {"_kw": "kW", "_kwh": "kWh", "_cny_per_kwh": "CNY/kWh", "_tco2_per_mwh": "tCO2/MWh"}
+_UNITS = {"_kw": "kW", "_kwh": "kWh", "_cny_per_kwh": "CNY/kWh", "_tco2_per_mwh": "tCO2/MWh",
+          "_kw_th": "kW_th", "_kwh_th": "kWh_th", "_kg_per_h": "kg/h", "_kg": "kg", "_m3_per_h": "m3/h"}
+FLOW_UNITS = {"kW", "kWh", "kW_th", "kWh_th", "kg/h", "kg", "m3/h"}
+"""units of physical flows and levels (what the check's tolerance scales with)"""
+
+MULTI_ENERGY_TOTALS = (
+    "hydrogen_produced_kg", "hydrogen_bought_kg", "hydrogen_demand_kg", "hydrogen_purchase_cny",
+    "grey_hydrogen_emissions_tco2", "fuel_cell_hydrogen_kg", "heat_demand_kwh_th",
+    "gas_m3", "gas_cost_cny", "gas_emissions_tco2", "electrolyser_starts", "electrolyser_start_cost_cny",
+)
+"""KPIs summed over the assets' ``totals`` (0 when no asset contributes)"""
 
 
 def units_of(name: str) -> str:
@@ -30,14 +41,14 @@ def extract(model: pyo.ConcreteModel, scenario: Scenario, ctx: BuildContext) -> 
     """Read the solved model into a Dataset on the run's timezone-aware index."""
     data = {}
 
-    def add(asset: str, kind: str, flows: dict[str, np.ndarray]) -> None:
+    def add(asset: str, kind: str, flows: dict[str, np.ndarray], units: dict[str, str] | None = None) -> None:
         for flow, values in flows.items():
-            data[f"{asset}_{flow}"] = ("time", np.asarray(values, dtype=float),
-                                       {"asset": asset, "kind": kind, "flow": flow, "units": units_of(flow)})
+            data[f"{asset}_{flow}"] = ("time", np.asarray(values, dtype=float), {
+                "asset": asset, "kind": kind, "flow": flow, "units": (units or {}).get(flow) or units_of(flow)})
 
     add("grid", "grid", scenario.grid.flows(model.grid, ctx))
     for asset in scenario.assets:
-        add(asset.name, asset.kind, asset.flows(model.asset[asset.name], ctx))
+        add(asset.name, asset.kind, asset.flows(model.asset[asset.name], ctx), asset.flow_units)
     add("grid", "grid", {
         "import_price_cny_per_kwh": scenario.import_prices(),
         "export_price_cny_per_kwh": scenario.tariff.export_cny_per_kwh,
@@ -67,19 +78,30 @@ def kpis(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
     imp, exp = grid["import_kw"], grid["export_kw"]
     import_kwh, export_kwh = float(imp.sum() * dt), float(exp.sum() * dt)
     energy_cost = float(dt * (grid["import_price_cny_per_kwh"] @ imp - grid["export_price_cny_per_kwh"] @ exp))
-    emissions = float(dt * (grid["emission_factor_tco2_per_mwh"] @ imp) / 1000.0)
-    storage_cost = sum(a.cost_cny(asset_flows(ds, a.name), dt) for a in scenario.assets)
+    demand_charge = scenario.grid.demand_charge_cny(grid, dt)
+    grid_emissions = float(dt * (grid["emission_factor_tco2_per_mwh"] @ imp) / 1000.0)
+    flows = {a.name: asset_flows(ds, a.name) for a in scenario.assets}
+    asset_cost = sum(a.cost_cny(flows[a.name], dt) for a in scenario.assets)
+    storage_cost = sum(a.cost_cny(flows[a.name], dt) for a in scenario.assets if a.storage)
+    emissions = grid_emissions + sum(a.emissions_tco2(flows[a.name], dt) for a in scenario.assets)
     carbon_cost = scenario.objective.carbon_price_cny_per_tco2 * emissions
+    totals = dict.fromkeys(MULTI_ENERGY_TOTALS, 0.0)
+    for a in scenario.assets:
+        for key, value in a.totals(flows[a.name], dt).items():
+            totals[key] = totals.get(key, 0.0) + value
     renewables = [asset_flows(ds, a.name) for a in scenario.assets if a.renewable]
     available = float(sum(f["available_kw"].sum() for f in renewables) * dt)
     generated = float(sum(f["output_kw"].sum() for f in renewables) * dt)
     demand = float(sum(asset_flows(ds, a.name)["demand_kw"].sum() for a in scenario.assets if a.kind == "demand") * dt)
     return {
-        "objective_recomputed_cny": energy_cost + storage_cost + carbon_cost,
+        "objective_recomputed_cny": energy_cost + demand_charge + asset_cost + carbon_cost,
         "energy_cost_cny": energy_cost,
+        "demand_charge_cny": demand_charge,
         "storage_cost_cny": storage_cost,
+        "asset_cost_cny": asset_cost,
         "carbon_cost_cny": carbon_cost,
         "emissions_tco2": emissions,
+        "grid_emissions_tco2": grid_emissions,
         "import_kwh": import_kwh,
         "export_kwh": export_kwh,
         "demand_kwh": demand,
@@ -88,7 +110,19 @@ def kpis(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
         "curtailment_kwh": available - generated,
         "renewable_share": renewable_share(generated, import_kwh, export_kwh),
         "peak_import_kw": float(imp.max()),
+        **totals,
     }
+
+
+def heat_by_source(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
+    """Heat fed into the heat bus per asset over the horizon [kWh_th] (storage: its discharge)."""
+    dt = scenario.horizon.dt_h
+    out = {}
+    for asset in scenario.assets:
+        heat = asset.net_injection(asset_flows(ds, asset.name)).get(HEAT)
+        if heat is not None and asset.kind != "heat_demand":
+            out[asset.name] = float(np.clip(heat, 0.0, None).sum() * dt)
+    return out
 
 
 def renewable_share(generation_kwh: float, import_kwh: float, export_kwh: float) -> float:

@@ -16,7 +16,7 @@ from .assets.storage import simultaneous_steps
 from .check import check_solution, tolerance_kw
 from .errors import SolutionCheckError
 from .model import build_model
-from .results import asset_flows, extract, kpis, storage_summary
+from .results import asset_flows, extract, heat_by_source, kpis, storage_summary
 from .scenario import Scenario
 from .solve import solve
 
@@ -49,7 +49,12 @@ def has_simultaneous_flows(ds: xr.Dataset, scenario: Scenario) -> bool:
     tol = tolerance_kw(ds)
     if simultaneous_trade_steps(asset_flows(ds, "grid"), tol).size:
         return True
-    return any(simultaneous_steps(asset_flows(ds, a.name), tol).size for a in scenario.assets if a.storage)
+    for asset in scenario.assets:
+        flows = asset_flows(ds, asset.name)
+        steps = simultaneous_steps(flows, tol) if asset.storage else asset.simultaneous_flow_steps(flows, tol)
+        if steps.size:
+            return True
+    return False
 
 
 def optimise(
@@ -92,6 +97,7 @@ def _solve_once(scenario: Scenario, binaries: bool, time_limit_s: float, mip_gap
         "objective_cny": info.objective_cny,
         **{k: v for k, v in totals.items() if k != "objective_recomputed_cny"},
         "storage": storage_summary(ds, scenario),
+        "heat_by_source_kwh_th": heat_by_source(ds, scenario),
         "mip_gap": info.mip_gap,
         "binaries_used": binaries,
         "model_size": {"variables": info.n_variables, "constraints": info.n_constraints, "binaries": info.n_binaries},

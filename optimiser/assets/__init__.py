@@ -10,17 +10,30 @@ from pydantic import Field
 
 from .base import AssetBase, BuildContext, Ports, RESERVED_NAMES
 from .battery import Battery
+from .boiler import ElectricBoiler, GasBoiler
 from .demand import Demand
+from .electrolyser import Electrolyser
 from .flow_battery import FlowBattery
+from .fuel_cell import FuelCell
 from .grid import Grid
+from .heat_demand import HeatDemand
+from .heat_pump import HeatPump
+from .hydrogen_demand import HydrogenDemand
+from .hydrogen_storage import HydrogenStorage
 from .renewable import PV, Wind
 from .storage import Storage
+from .thermal_storage import ThermalStorage
 
-ASSET_KINDS = (Demand, PV, Wind, Battery, FlowBattery)
+ASSET_KINDS = (
+    Demand, PV, Wind, Battery, FlowBattery,
+    HeatDemand, HeatPump, ElectricBoiler, GasBoiler, ThermalStorage,
+    Electrolyser, HydrogenStorage, HydrogenDemand, FuelCell,
+)
 
 Asset = Annotated[Union[ASSET_KINDS], Field(discriminator="kind")]
 
 __all__ = [
-    "ASSET_KINDS", "Asset", "AssetBase", "Battery", "BuildContext", "Demand", "FlowBattery",
-    "Grid", "PV", "Ports", "RESERVED_NAMES", "Storage", "Wind",
+    "ASSET_KINDS", "Asset", "AssetBase", "Battery", "BuildContext", "Demand", "ElectricBoiler", "Electrolyser",
+    "FlowBattery", "FuelCell", "GasBoiler", "Grid", "HeatDemand", "HeatPump", "HydrogenDemand", "HydrogenStorage",
+    "PV", "Ports", "RESERVED_NAMES", "Storage", "ThermalStorage", "Wind",
 ]

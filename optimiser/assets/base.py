@@ -1,22 +1,38 @@
-"""What every asset kind provides, and the port convention that ties them to the bus.
+"""What every asset kind provides, and the port convention that ties them to the buses.
 
 Port convention
 ---------------
+The park has up to three buses, each balanced at every step:
+
+=============== ========== ==================== ===================================
+bus             units      balance constraint   port fields
+=============== ========== ==================== ===================================
+``electricity`` kW         ``bus_balance``      ``electric``, ``electric_fixed_kw``
+``heat``        kW_th      ``heat_balance``     ``heat``, ``heat_fixed_kw_th``
+``hydrogen``    kg/h       ``hydrogen_balance`` ``hydrogen``, ``hydrogen_fixed_kg_per_h``
+=============== ========== ==================== ===================================
+
 An asset's ``build`` adds its variables and constraints to its own Pyomo block and
 returns :class:`Ports`:
 
-* ``electric``: terms ``(coef, var)`` whose sum ``sum(coef[t] * var[t])`` is the
-  asset's net injection into the park's electricity bus [kW]; supply is positive,
-  consumption negative;
-* ``electric_fixed_kw``: a fixed injection per step [kW] (a demand is negative);
-* ``cost``: terms ``(coef, var)`` whose sum over steps is the asset's cost [CNY].
+* ``electric`` / ``heat`` / ``hydrogen``: terms ``(coef, var)`` whose sum
+  ``sum(coef[t] * var[t])`` is the asset's net injection into that bus; supply is
+  positive, consumption negative (a heat pump has a negative electric term and a
+  positive heat term);
+* ``*_fixed_*``: a fixed injection per step into that bus (a demand is negative);
+* ``cost``: terms ``(coef, var)`` whose sum over steps is the asset's cost [CNY],
+  including the carbon price on its own emissions (``BuildContext.carbon_price_cny_per_tco2``).
 
-The bus balance and the objective only sum ports: adding an asset kind means one
-new module and one registry line in ``optimiser.assets``.
+The electricity balance is always built; the heat and hydrogen balances only when
+some asset has a port on that bus. The balances and the objective only sum ports:
+adding an asset kind means one new module and one registry line in ``optimiser.assets``.
 
-After the solve, ``flows`` reads the solution into named arrays (``*_kw`` flows,
-``*_kwh`` levels), and ``check`` and ``net_injection_kw`` re-derive the asset's
-physics from those arrays and the inputs alone, independently of the Pyomo model.
+After the solve, ``flows`` reads the solution into named arrays whose suffix gives
+the units (``*_kw``, ``*_kwh``, ``*_kw_th``, ``*_kwh_th``, ``*_kg_per_h``, ``*_kg``,
+``*_m3_per_h``; ``flow_units`` overrides it), and ``check``, ``net_injection``,
+``cost_cny``, ``emissions_tco2`` and ``totals`` re-derive the asset's physics, cost
+and KPIs from those arrays and the inputs alone, independently of the Pyomo model.
+An electricity-only asset may implement ``net_injection_kw`` instead of ``net_injection``.
 """
 
 from __future__ import annotations
@@ -29,7 +45,12 @@ import pandas as pd
 import pyomo.environ as pyo
 from pydantic import BaseModel, ConfigDict, Field
 
-RESERVED_NAMES = {"grid", "bus_balance", "objective", "targets"}
+ELECTRICITY, HEAT, HYDROGEN = "electricity", "heat", "hydrogen"
+BUSES = (ELECTRICITY, HEAT, HYDROGEN)
+BUS_UNITS = {ELECTRICITY: "kW", HEAT: "kW_th", HYDROGEN: "kg/h"}
+BALANCE_NAMES = {ELECTRICITY: "bus_balance", HEAT: "heat_balance", HYDROGEN: "hydrogen_balance"}
+
+RESERVED_NAMES = {"grid", "objective", "targets", *BALANCE_NAMES.values()}
 
 
 @dataclass
@@ -42,6 +63,8 @@ class BuildContext:
     index: pd.DatetimeIndex
     binaries: bool = False
     """add on/off binaries that forbid simultaneous opposite flows (charge/discharge)"""
+    carbon_price_cny_per_tco2: float = 0.0
+    """price on emissions, for assets that emit (gas boilers, grey hydrogen) [CNY/tCO2]"""
 
 
 Coef = float | np.ndarray
@@ -49,11 +72,29 @@ Coef = float | np.ndarray
 
 @dataclass
 class Ports:
-    """An asset's contributions to the electricity bus and the objective (see module doc)."""
+    """An asset's contributions to the buses and the objective (see module doc)."""
 
     electric: list[tuple[Coef, pyo.Var]] = field(default_factory=list)
     electric_fixed_kw: np.ndarray | None = None
     cost: list[tuple[Coef, pyo.Var]] = field(default_factory=list)
+    heat: list[tuple[Coef, pyo.Var]] = field(default_factory=list)
+    heat_fixed_kw_th: np.ndarray | None = None
+    hydrogen: list[tuple[Coef, pyo.Var]] = field(default_factory=list)
+    hydrogen_fixed_kg_per_h: np.ndarray | None = None
+
+    def on_bus(self, bus: str) -> tuple[list[tuple[Coef, pyo.Var]], np.ndarray | None]:
+        """The variable terms and the fixed injection of one bus."""
+        if bus == ELECTRICITY:
+            return self.electric, self.electric_fixed_kw
+        if bus == HEAT:
+            return self.heat, self.heat_fixed_kw_th
+        if bus == HYDROGEN:
+            return self.hydrogen, self.hydrogen_fixed_kg_per_h
+        raise KeyError(f"unknown bus '{bus}'")
+
+    def uses(self, bus: str) -> bool:
+        terms, fixed = self.on_bus(bus)
+        return bool(terms) or fixed is not None
 
 
 def values(var: pyo.Var) -> np.ndarray:
@@ -70,7 +111,9 @@ class AssetBase(BaseModel):
     renewable: ClassVar[bool] = False
     """output counts as on-site renewable generation"""
     storage: ClassVar[bool] = False
-    """has charge_kw / discharge_kw / soc_kwh flows"""
+    """has charge_kw / discharge_kw / soc_kwh flows (a :class:`~optimiser.assets.storage.Storage`)"""
+    flow_units: ClassVar[dict[str, str]] = {}
+    """units of flows whose name suffix does not tell them (thermal storage's ``charge_kw`` is kW_th)"""
 
     def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:  # pragma: no cover - interface
         raise NotImplementedError
@@ -78,16 +121,36 @@ class AssetBase(BaseModel):
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:  # pragma: no cover
         raise NotImplementedError
 
-    def net_injection_kw(self, flows: dict[str, np.ndarray]) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    def net_injection(self, flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Net injection into each bus the asset touches, from a solution (see module doc for units)."""
+        return {ELECTRICITY: self.net_injection_kw(flows)}
+
+    def net_injection_kw(self, flows: dict[str, np.ndarray]) -> np.ndarray:
+        """Net injection into the electricity bus [kW] (zeros if the asset does not touch it)."""
+        if type(self).net_injection is AssetBase.net_injection:  # pragma: no cover - interface
+            raise NotImplementedError(f"{type(self).__name__} implements neither net_injection nor net_injection_kw")
+        n = len(next(iter(flows.values())))
+        return self.net_injection(flows).get(ELECTRICITY, np.zeros(n))
 
     def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
         """Violations of the asset's own physics and bounds in a solution (empty if none)."""
         return []
 
     def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
-        """The asset's cost in the objective, recomputed from the flows [CNY]."""
+        """The asset's cost in the objective without the carbon price, recomputed from the flows [CNY]."""
         return 0.0
+
+    def emissions_tco2(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
+        """The asset's own emissions over the horizon (fuel burnt, grey hydrogen bought) [tCO2]."""
+        return 0.0
+
+    def totals(self, flows: dict[str, np.ndarray], dt_h: float) -> dict[str, float]:
+        """The asset's contributions to park-wide KPIs (summed over assets by key), e.g. ``gas_m3``."""
+        return {}
+
+    def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
+        """Steps with physically impossible simultaneous opposite flows (non-``storage`` assets)."""
+        return np.zeros(0, dtype=int)
 
 
 def bound_violations(name: str, label: str, x: np.ndarray, lower, upper, tol: float) -> list[str]:

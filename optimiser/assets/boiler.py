@@ -1,0 +1,132 @@
+"""Boilers: electric (resistive or electrode) and natural gas.
+
+Notes
+-----
+Both have a heat output :math:`q_t \\in [0, Q]` [kW_th] (``heat_kw_th``) injected into
+the heat bus and a fuel input of :math:`q_t / \\eta`:
+
+* ``electric_boiler``: electricity :math:`p_t = q_t / \\eta` [kW] drawn from the
+  electricity bus;
+* ``gas_boiler``: natural gas :math:`v_t = q_t / (\\eta\\, H)` [m3/h] with lower
+  heating value :math:`H` [kWh/m3]; cost per step
+  :math:`\\Delta t\\, v_t (\\pi^{gas}_t + \\pi^{CO_2} e)` with gas price
+  :math:`\\pi^{gas}_t` [CNY/m3], carbon price [CNY/tCO2] and emission factor
+  :math:`e` [tCO2/m3]; emissions :math:`\\sum_t \\Delta t\\, v_t e` [tCO2] count in
+  ``emissions_tco2``.
+
+Default gas properties: the IPCC default CO2 emission factor of natural gas,
+56,100 kg/TJ (2006 IPCC Guidelines, Vol. 2, ch. 1, table 1.4), at a typical lower
+heating value of 35.9 MJ/m3 (= 9.97 kWh/m3; IPCC table 1.2 gives 48.0 MJ/kg, about
+36 MJ/m3 at 0.75 kg/m3), so
+:math:`e = 56.1\\ \\text{t/TJ} \\times 35.9\\ \\text{MJ/m}^3 = 0.002014\\ \\text{tCO}_2/\\text{m}^3`.
+The Chinese enterprise GHG accounting guidelines (NDRC, 2013-2015) use a lower
+heating value of 389.31 GJ per 10^4 Nm3 (10.81 kWh/m3), 15.32 tC/TJ and 99 %
+oxidation, about 0.002165 tCO2/m3 (verify against the guideline you report under):
+set both fields together when using that method.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pyomo.environ as pyo
+from pydantic import Field
+
+from ..series import NonNegativeSeries
+from .base import ELECTRICITY, HEAT, AssetBase, BuildContext, Ports, bound_violations, values
+
+GAS_LHV_KWH_PER_M3 = 9.97
+"""typical lower heating value of natural gas, 35.9 MJ/m3 [kWh/m3]"""
+GAS_EMISSION_FACTOR_TCO2_PER_M3 = 0.002014
+"""IPCC 2006 default 56.1 tCO2/TJ at 35.9 MJ/m3 [tCO2/m3]"""
+
+
+class _Boiler(AssetBase):
+    """Heat output within a capacity, from fuel at a constant efficiency."""
+
+    capacity_kw_th: float = Field(gt=0, description="maximum heat output [kW_th]")
+    efficiency: float = Field(gt=0, le=1, description="heat out / fuel energy in [-]")
+
+    def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
+        block.heat_kw_th = pyo.Var(ctx.steps, bounds=(0.0, self.capacity_kw_th), doc="heat output [kW_th]")
+        return Ports(heat=[(1.0, block.heat_kw_th)])
+
+    def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
+        return bound_violations(self.name, "heat_kw_th", flows["heat_kw_th"], 0.0, self.capacity_kw_th, tol)
+
+
+class ElectricBoiler(_Boiler):
+    """Electric (resistive or electrode) boiler: electricity in, heat out."""
+
+    kind: Literal["electric_boiler"]
+    efficiency: float = Field(0.99, gt=0, le=1, description="heat out / electricity in [-]")
+
+    def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
+        ports = super().build(block, ctx)
+        ports.electric = [(-1.0 / self.efficiency, block.heat_kw_th)]
+        return ports
+
+    def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
+        heat = values(block.heat_kw_th)
+        return {"heat_kw_th": heat, "power_kw": heat / self.efficiency}
+
+    def net_injection(self, flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {ELECTRICITY: -flows["power_kw"], HEAT: flows["heat_kw_th"]}
+
+    def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
+        out = super().check(flows, dt_h, tol)
+        gap = np.abs(flows["power_kw"] * self.efficiency - flows["heat_kw_th"])
+        if (gap > tol).any():
+            i = int(np.argmax(gap))
+            out.append(f"{self.name} electricity {flows['power_kw'][i]:.6g} kW does not match its heat "
+                       f"{flows['heat_kw_th'][i]:.6g} kW_th at step {i}")
+        return out
+
+
+class GasBoiler(_Boiler):
+    """Natural-gas boiler: gas bought at a price, its CO2 counted and priced."""
+
+    kind: Literal["gas_boiler"]
+    efficiency: float = Field(0.92, gt=0, le=1, description="heat out / gas energy in (lower heating value) [-]")
+    gas_price_cny_per_m3: NonNegativeSeries = Field(description="natural gas price [CNY/m3]; constant or series")
+    emission_factor_tco2_per_m3: float = Field(
+        GAS_EMISSION_FACTOR_TCO2_PER_M3, ge=0, description="CO2 from burning one m3 of gas [tCO2/m3] (IPCC default)")
+    lhv_kwh_per_m3: float = Field(GAS_LHV_KWH_PER_M3, gt=0, description="lower heating value of the gas [kWh/m3]")
+
+    def gas_per_heat(self) -> float:
+        """Gas burnt per kWh_th of heat [m3/kWh_th]."""
+        return 1.0 / (self.efficiency * self.lhv_kwh_per_m3)
+
+    def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
+        ports = super().build(block, ctx)
+        price = self.gas_price_cny_per_m3 + ctx.carbon_price_cny_per_tco2 * self.emission_factor_tco2_per_m3
+        ports.cost = [(ctx.dt_h * self.gas_per_heat() * price, block.heat_kw_th)]
+        return ports
+
+    def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
+        heat = values(block.heat_kw_th)
+        return {"heat_kw_th": heat, "gas_m3_per_h": heat * self.gas_per_heat()}
+
+    def net_injection(self, flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {HEAT: flows["heat_kw_th"]}
+
+    def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
+        out = super().check(flows, dt_h, tol)
+        energy = flows["gas_m3_per_h"] * self.lhv_kwh_per_m3 * self.efficiency
+        gap = np.abs(energy - flows["heat_kw_th"])
+        if (gap > tol).any():
+            i = int(np.argmax(gap))
+            out.append(f"{self.name} burns {flows['gas_m3_per_h'][i]:.6g} m3/h at step {i}, which does not give "
+                       f"its heat {flows['heat_kw_th'][i]:.6g} kW_th")
+        return out
+
+    def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
+        return float(dt_h * (self.gas_price_cny_per_m3 @ flows["gas_m3_per_h"]))
+
+    def emissions_tco2(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
+        return float(dt_h * self.emission_factor_tco2_per_m3 * flows["gas_m3_per_h"].sum())
+
+    def totals(self, flows: dict[str, np.ndarray], dt_h: float) -> dict[str, float]:
+        return {"gas_m3": float(dt_h * flows["gas_m3_per_h"].sum()), "gas_cost_cny": self.cost_cny(flows, dt_h),
+                "gas_emissions_tco2": self.emissions_tco2(flows, dt_h)}

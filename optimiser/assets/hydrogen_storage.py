@@ -1,0 +1,147 @@
+"""Hydrogen storage (compressed-gas tanks) on the hydrogen bus."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pyomo.environ as pyo
+from pydantic import Field, model_validator
+
+from .base import ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Ports, bound_violations, values
+from .storage import EndRule
+
+
+class HydrogenStorage(AssetBase):
+    """Hydrogen tanks filled from and emptied into the hydrogen bus.
+
+    Notes
+    -----
+    Fill :math:`c_t \\in [0, C]` and withdrawal :math:`d_t \\in [0, D]` [kg/h]
+    (``charge_kg_per_h``, ``discharge_kg_per_h``), level :math:`l_t` [kg] at the
+    end of step :math:`t` (``level_kg``):
+
+    .. math::
+
+        l_t = l_{t-1} + \\Delta t\\,(c_t - d_t), \\qquad
+        \\underline{l} M \\le l_t \\le \\overline{l} M
+
+    with capacity :math:`M` [kg], no leakage, and :math:`l_{-1}` the initial level
+    (a decision equal to :math:`l_{T-1}` for the ``cyclic`` rule). End rules as
+    for batteries (:mod:`optimiser.assets.storage`): ``equal_initial``,
+    ``at_least`` (:math:`l_{T-1} \\ge e M`), ``free``, ``cyclic``. The compressor
+    draws :math:`k c_t` [kW] from the electricity bus (``compressor_kwh_per_kg``
+    :math:`k`, a few kWh/kg for 350-700 bar; 0 by default). Injections:
+    :math:`d_t - c_t` into the hydrogen bus, :math:`-k c_t` into the electricity bus.
+    Unset flow limits default to :math:`M / \\Delta t`.
+
+    Simultaneous fill and withdrawal is lossless without a compressor (never
+    profitable, but possible at ties) and wastes compressor energy with one; as
+    for batteries it is reported by the check, and with ``ctx.binaries`` a status
+    :math:`u_t` gives :math:`c_t \\le C u_t`, :math:`d_t \\le D (1 - u_t)`.
+    """
+
+    kind: Literal["hydrogen_storage"]
+    capacity_kg: float = Field(gt=0, description="usable tank capacity [kg]")
+    min_level_fraction: float = Field(0.0, ge=0, lt=1, description="lowest level as a fraction of capacity_kg [-]")
+    max_level_fraction: float = Field(1.0, gt=0, le=1, description="highest level as a fraction of capacity_kg [-]")
+    initial_level_fraction: float = Field(0.5, ge=0, le=1, description="level before the first step [-]; ignored for end_rule 'cyclic'")
+    end_rule: EndRule = Field("equal_initial", description="end-of-horizon rule for the level")
+    end_level_min_fraction: float | None = Field(None, ge=0, le=1, description="lowest final level for end_rule 'at_least' [-]")
+    max_charge_kg_per_h: float | None = Field(None, gt=0, description="maximum fill rate [kg/h]; default capacity per step")
+    max_discharge_kg_per_h: float | None = Field(None, gt=0, description="maximum withdrawal rate [kg/h]; default capacity per step")
+    compressor_kwh_per_kg: float = Field(0.0, ge=0, description="compressor electricity per kg filled [kWh/kg]")
+
+    @model_validator(mode="after")
+    def _levels_in_order(self) -> "HydrogenStorage":
+        lo, hi = self.min_level_fraction, self.max_level_fraction
+        if lo > hi:
+            raise ValueError(f"min_level_fraction {lo} is above max_level_fraction {hi}")
+        if self.end_rule != "cyclic" and not lo <= self.initial_level_fraction <= hi:
+            raise ValueError(f"initial_level_fraction {self.initial_level_fraction} is outside [{lo}, {hi}]")
+        if (self.end_rule == "at_least") != (self.end_level_min_fraction is not None):
+            raise ValueError("end_level_min_fraction is needed with, and only with, end_rule 'at_least'")
+        if self.end_rule == "at_least" and self.end_level_min_fraction > hi:
+            raise ValueError(f"end_level_min_fraction {self.end_level_min_fraction} is above max_level_fraction")
+        return self
+
+    @property
+    def level_bounds_kg(self) -> tuple[float, float]:
+        return self.min_level_fraction * self.capacity_kg, self.max_level_fraction * self.capacity_kg
+
+    def flow_limits(self, dt_h: float) -> tuple[float, float]:
+        """Fill and withdrawal limits [kg/h]."""
+        default = self.capacity_kg / dt_h
+        return self.max_charge_kg_per_h or default, self.max_discharge_kg_per_h or default
+
+    def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
+        dt, last = ctx.dt_h, ctx.n - 1
+        lo, hi = self.level_bounds_kg
+        c_max, d_max = self.flow_limits(dt)
+        block.charge_kg_per_h = pyo.Var(ctx.steps, bounds=(0.0, c_max), doc="fill [kg/h]")
+        block.discharge_kg_per_h = pyo.Var(ctx.steps, bounds=(0.0, d_max), doc="withdrawal [kg/h]")
+        block.level_kg = pyo.Var(ctx.steps, bounds=(lo, hi), doc="hydrogen stored at the end of the step [kg]")
+        if self.end_rule == "cyclic":
+            block.initial_level_kg = pyo.Var(bounds=(lo, hi), doc="hydrogen stored before the first step [kg]")
+            start = block.initial_level_kg
+            block.end_level = pyo.Constraint(expr=block.level_kg[last] == start)
+        else:
+            start = self.initial_level_fraction * self.capacity_kg
+            if self.end_rule == "equal_initial":
+                block.end_level = pyo.Constraint(expr=block.level_kg[last] == start)
+            elif self.end_rule == "at_least":
+                block.end_level = pyo.Constraint(expr=block.level_kg[last] >= self.end_level_min_fraction * self.capacity_kg)
+        block.level_balance = pyo.Constraint(ctx.steps, rule=lambda b, t: b.level_kg[t] == (
+            b.level_kg[t - 1] if t else start) + dt * b.charge_kg_per_h[t] - dt * b.discharge_kg_per_h[t],
+            doc="hydrogen level continuity")
+        if ctx.binaries:
+            block.charging = pyo.Var(ctx.steps, within=pyo.Binary, doc="1 while filling, 0 while withdrawing")
+            block.charge_only_when_charging = pyo.Constraint(
+                ctx.steps, rule=lambda b, t: b.charge_kg_per_h[t] <= c_max * b.charging[t])
+            block.discharge_only_when_not_charging = pyo.Constraint(
+                ctx.steps, rule=lambda b, t: b.discharge_kg_per_h[t] <= d_max * (1 - b.charging[t]))
+        ports = Ports(hydrogen=[(1.0, block.discharge_kg_per_h), (-1.0, block.charge_kg_per_h)])
+        if self.compressor_kwh_per_kg:
+            ports.electric = [(-self.compressor_kwh_per_kg, block.charge_kg_per_h)]
+        return ports
+
+    def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
+        charge = values(block.charge_kg_per_h)
+        return {"charge_kg_per_h": charge, "discharge_kg_per_h": values(block.discharge_kg_per_h),
+                "level_kg": values(block.level_kg), "compressor_kw": self.compressor_kwh_per_kg * charge}
+
+    def net_injection(self, flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        out = {HYDROGEN: flows["discharge_kg_per_h"] - flows["charge_kg_per_h"]}
+        if self.compressor_kwh_per_kg:
+            out[ELECTRICITY] = -flows["compressor_kw"]
+        return out
+
+    def level_start_kg(self, flows: dict[str, np.ndarray]) -> float:
+        """Level before the first step [kg]: the final level for the cyclic rule."""
+        if self.end_rule == "cyclic":
+            return float(flows["level_kg"][-1])
+        return self.initial_level_fraction * self.capacity_kg
+
+    def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
+        c, d, level = flows["charge_kg_per_h"], flows["discharge_kg_per_h"], flows["level_kg"]
+        c_max, d_max = self.flow_limits(dt_h)
+        out = bound_violations(self.name, "charge_kg_per_h", c, 0.0, c_max, tol)
+        out += bound_violations(self.name, "discharge_kg_per_h", d, 0.0, d_max, tol)
+        out += bound_violations(self.name, "level_kg", level, *self.level_bounds_kg, tol)
+        previous = np.concatenate([[self.level_start_kg(flows)], level[:-1]])
+        gap = np.abs(level - previous - dt_h * (c - d))
+        if (gap > tol).any():
+            i = int(np.argmax(gap))
+            out.append(f"{self.name}.level_kg breaks continuity at step {i} by {gap[i]:.6g} kg")
+        start = self.initial_level_fraction * self.capacity_kg
+        if self.end_rule == "equal_initial" and abs(level[-1] - start) > tol:
+            out.append(f"{self.name} ends at {level[-1]:.6g} kg, not its initial {start:.6g} kg")
+        if self.end_rule == "at_least" and level[-1] < self.end_level_min_fraction * self.capacity_kg - tol:
+            out.append(f"{self.name} ends at {level[-1]:.6g} kg, below its end minimum")
+        both = self.simultaneous_flow_steps(flows, tol)
+        if both.size:
+            out.append(f"{self.name} fills and empties at once at {both.size} steps (first step {both[0]})")
+        return out
+
+    def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
+        return np.flatnonzero(np.minimum(flows["charge_kg_per_h"], flows["discharge_kg_per_h"]) > tol)
