@@ -1,4 +1,4 @@
-"""Command line: ``parkdispatch run | validate | schema``. Thin: parse, call, report, exit code.
+"""Command line: ``parkdispatch run | forecast | validate | schema``. Thin: parse, call, report, exit code.
 
 Exit codes are listed in :mod:`optimiser.errors`.
 """
@@ -27,6 +27,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--no-plot", action="store_true", help="skip dispatch.png")
     run.add_argument("--verbose", action="store_true", help="show the HiGHS log")
 
+    forecast = commands.add_parser("forecast", help="write the scenario's input series (from weather where given) and a plot")
+    forecast.add_argument("scenario", help="scenario YAML file")
+    forecast.add_argument("--out", required=True, help="output directory (must not exist or be empty, unless --overwrite)")
+    forecast.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
+    forecast.add_argument("--no-plot", action="store_true", help="skip forecast.png")
+
     validate = commands.add_parser("validate", help="check a scenario file without solving")
     validate.add_argument("scenario")
     commands.add_parser("schema", help="print the scenario JSON Schema")
@@ -49,6 +55,13 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "validate":
         print(f"{args.scenario}: valid ({scenario.horizon.steps} steps of {scenario.horizon.step_minutes} min, "
               f"{len(scenario.assets)} assets)")
+        return 0
+    if args.command == "forecast":
+        from .forecast_run import write_forecast
+
+        out = write_forecast(scenario, args.out, overwrite=args.overwrite, plot=not args.no_plot)
+        label = " (synthetic weather)" if scenario.weather_synthetic else ""
+        print(f"forecast series{label} written to {out}")
         return 0
 
     from .output import write_outputs

@@ -12,6 +12,7 @@ import json
 import math
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -22,11 +23,26 @@ from .run import RunResult
 
 
 def write_outputs(result: RunResult, out_dir: str | Path, overwrite: bool = False, plot: bool = True) -> Path:
-    """Write the outputs of ``result`` into ``out_dir``.
+    """Write the outputs of ``result`` into ``out_dir`` atomically (see :func:`atomic_directory`)."""
+    with atomic_directory(out_dir, overwrite) as tmp:
+        ds = result.dataset
+        dispatch_frame(ds).to_csv(tmp / "dispatch.csv", index=False, float_format="%.6f")
+        to_netcdf(ds, tmp / "dispatch.nc")
+        write_json(result.summary, tmp / "summary.json")
+        if plot:
+            from .plot import plot_dispatch
 
-    The files are written into a temporary sibling folder that is renamed into
-    place at the end. An existing non-empty ``out_dir`` is only replaced with
-    ``overwrite=True``; otherwise nothing is touched and :class:`ScenarioError` is raised.
+            plot_dispatch(ds, result.scenario, tmp / "dispatch.png")
+    return Path(out_dir)
+
+
+@contextmanager
+def atomic_directory(out_dir: str | Path, overwrite: bool = False):
+    """Yield a temporary sibling folder that replaces ``out_dir`` only when the block succeeds.
+
+    An existing non-empty ``out_dir`` is only replaced with ``overwrite=True``;
+    otherwise nothing is touched and :class:`ScenarioError` is raised. On any
+    failure the temporary folder is removed and ``out_dir`` is left as it was.
     """
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
@@ -34,14 +50,7 @@ def write_outputs(result: RunResult, out_dir: str | Path, overwrite: bool = Fals
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        ds = result.dataset
-        dispatch_frame(ds).to_csv(tmp / "dispatch.csv", index=False, float_format="%.6f")
-        to_netcdf(ds, tmp / "dispatch.nc")
-        (tmp / "summary.json").write_text(json.dumps(_finite(result.summary), indent=2, ensure_ascii=False) + "\n")
-        if plot:
-            from .plot import plot_dispatch
-
-            plot_dispatch(ds, result.scenario, tmp / "dispatch.png")
+        yield tmp
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
             old.rmdir()
@@ -53,7 +62,11 @@ def write_outputs(result: RunResult, out_dir: str | Path, overwrite: bool = Fals
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out
+
+
+def write_json(data: dict, path: Path) -> None:
+    """JSON with NaN and infinity written as null."""
+    path.write_text(json.dumps(_finite(data), indent=2, ensure_ascii=False) + "\n")
 
 
 def dispatch_frame(ds: xr.Dataset) -> pd.DataFrame:
