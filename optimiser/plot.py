@@ -1,4 +1,4 @@
-"""The dispatch chart: supply and demand stacked, storage levels, prices."""
+"""The dispatch chart: supply and use stacked per bus, storage levels, prices."""
 
 from __future__ import annotations
 
@@ -11,29 +11,49 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
+from .assets.base import BUS_UNITS, ELECTRICITY, HEAT, HYDROGEN  # noqa: E402
 from .results import asset_flows  # noqa: E402
 from .scenario import Scenario  # noqa: E402
 
 
-def plot_dispatch(ds: xr.Dataset, scenario: Scenario, path: Path) -> None:
-    """Three panels sharing the time axis: power [kW], stored energy [kWh], prices [CNY/kWh]."""
-    time = ds.indexes["time"].tz_localize(None)
-    grid = asset_flows(ds, "grid")
+def bus_stacks(ds: xr.Dataset, scenario: Scenario, bus: str) -> tuple[dict, dict]:
+    """Supply (+) and use (magnitudes) per asset on one bus, from the assets' net injections."""
     supply, uses = {}, {}
     for asset in scenario.assets:
         f = asset_flows(ds, asset.name)
-        if asset.renewable:
+        if bus == ELECTRICITY and asset.renewable:
             supply[f"{asset.name} ({asset.kind})"] = f["output_kw"]
-        elif asset.storage:
-            supply[f"{asset.name} discharge"] = f["discharge_kw"]
-            uses[f"{asset.name} charge"] = f["charge_kw"] + f.get("pump_kw", 0.0)
-        elif asset.kind == "demand":
-            uses[f"{asset.name} demand"] = f["demand_kw"]
+            continue
+        injection = asset.net_injection(f).get(bus)
+        if injection is None:
+            continue
+        if asset.storage or asset.kind == "hydrogen_storage":
+            supply[f"{asset.name} discharge"] = np.clip(injection, 0.0, None)
+            uses[f"{asset.name} charge"] = np.clip(-injection, 0.0, None)
+        elif asset.kind == "hydrogen_demand":
+            supply[f"{asset.name} grey purchase"] = f["bought_kg_per_h"]
+            uses[f"{asset.name} demand"] = f["demand_kg_per_h"]
+        elif (injection >= 0).all():
+            supply[f"{asset.name} ({asset.kind})"] = injection
+        else:
+            uses[f"{asset.name} ({asset.kind})"] = -injection
+    return supply, uses
+
+
+def plot_dispatch(ds: xr.Dataset, scenario: Scenario, path: Path) -> None:
+    """Panels sharing the time axis: electricity [kW], heat [kW_th] and hydrogen [kg/h] (if
+    used), stored energy [kWh, kWh_th] and hydrogen [kg], prices [CNY/kWh]."""
+    time = ds.indexes["time"].tz_localize(None)
+    grid = asset_flows(ds, "grid")
+    supply, uses = bus_stacks(ds, scenario, ELECTRICITY)
     supply["grid import"] = grid["import_kw"]
     uses["grid export"] = grid["export_kw"]
+    other_buses = [bus for bus in (HEAT, HYDROGEN)
+                   if any(bus in a.net_injection(asset_flows(ds, a.name)) for a in scenario.assets)]
 
-    fig, (ax_p, ax_e, ax_c) = plt.subplots(3, 1, figsize=(13, 9), sharex=True,
-                                           gridspec_kw={"height_ratios": [3, 1.3, 1]})
+    fig, (ax_p, *ax_buses, ax_e, ax_c) = plt.subplots(
+        3 + len(other_buses), 1, figsize=(13, 9 + 2.5 * len(other_buses)), sharex=True,
+        gridspec_kw={"height_ratios": [3, *[2] * len(other_buses), 1.3, 1]})
     step = {"step": "post"}
     ax_p.stackplot(time, *supply.values(), labels=list(supply), alpha=0.85, **step)
     ax_p.stackplot(time, *[-v for v in uses.values()], labels=list(uses), alpha=0.6, **step)
@@ -46,19 +66,36 @@ def plot_dispatch(ds: xr.Dataset, scenario: Scenario, path: Path) -> None:
     ax_p.set_title(f"{scenario.park.name}: dispatch from {ds.indexes['time'][0].isoformat()} "
                    f"({scenario.horizon.steps} x {scenario.horizon.step_minutes} min)")
 
+    for bus, ax in zip(other_buses, ax_buses):
+        bus_supply, bus_uses = bus_stacks(ds, scenario, bus)
+        ax.stackplot(time, *bus_supply.values(), labels=list(bus_supply), alpha=0.85, **step)
+        ax.stackplot(time, *[-v for v in bus_uses.values()], labels=list(bus_uses), alpha=0.6, **step)
+        ax.axhline(0, color="k", lw=0.6)
+        ax.set_ylabel(f"{bus} [{BUS_UNITS[bus]}]\nsupply + / use -")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+
     for asset in scenario.assets:
         if asset.storage:
-            ax_e.step(time, asset_flows(ds, asset.name)["soc_kwh"], where="post", label=asset.name)
-    ax_e.set_ylabel("stored [kWh]")
+            units = ds[f"{asset.name}_soc_kwh"].attrs["units"]
+            ax_e.step(time, asset_flows(ds, asset.name)["soc_kwh"], where="post", label=f"{asset.name} [{units}]")
+    ax_e.set_ylabel("stored [kWh, kWh_th]")
+    tanks = [a for a in scenario.assets if a.kind == "hydrogen_storage"]
+    legend_x = 1.07 if tanks else 1.01  # clear of the hydrogen axis' tick labels
+    if tanks:
+        ax_h = ax_e.twinx()
+        for asset in tanks:
+            ax_h.step(time, asset_flows(ds, asset.name)["level_kg"], where="post", ls="--", label=f"{asset.name} [kg]")
+        ax_h.set_ylabel("hydrogen stored [kg]")
+        ax_h.legend(loc="lower left", bbox_to_anchor=(legend_x, 0), fontsize=8)
     if ax_e.get_legend_handles_labels()[0]:
-        ax_e.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+        ax_e.legend(loc="upper left", bbox_to_anchor=(legend_x, 1), fontsize=8)
 
     ax_c.step(time, grid["import_price_cny_per_kwh"], where="post", label="import price")
     ax_c.step(time, grid["export_price_cny_per_kwh"], where="post", label="export price")
     ax_c.set_ylabel("price [CNY/kWh]")
     ax_c.set_xlabel(f"local time ({scenario.park.timezone})")
     ax_c.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
-    for ax in (ax_p, ax_e, ax_c):
+    for ax in (ax_p, *ax_buses, ax_e, ax_c):
         ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

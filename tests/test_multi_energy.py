@@ -251,3 +251,49 @@ def test_invalid_multi_energy_assets_are_rejected(build, asset, message):
     """Validation names the field problem before any model is built."""
     with pytest.raises(ScenarioError, match=message):
         build(2, assets=[asset])
+
+
+def test_whole_multi_energy_park_writes_outputs(build, tmp_path):
+    """A day with every new kind together (no hand-solved optimum): it solves as a MIP, passes
+    the independent check, and its outputs carry the new flows, units and summary keys."""
+    import json
+
+    from optimiser.output import read_dispatch_nc, write_outputs
+
+    hours = np.arange(24)
+    sun = np.clip(np.sin((hours - 6) / 12 * np.pi), 0, None)
+    s = build(24, tariff=tariff(np.where((hours >= 8) & (hours < 22), 1.0, 0.3)),
+              objective={"carbon_price_cny_per_tco2": 100},
+              grid={"import_limit_kw": 5000, "export_limit_kw": 0, "emission_factor_tco2_per_mwh": 0.6,
+                    "demand_charge_cny_per_kw_month": 35},
+              assets=[
+                  {"name": "load", "kind": "demand", "demand_kw": 800 + 400 * ((hours >= 8) & (hours < 20))},
+                  {"name": "pv", "kind": "pv", "available_kw": 1500 * sun},
+                  {"name": "lfp", "kind": "battery", "power_kw": 300, "energy_kwh": 600},
+                  {"name": "heat_load", "kind": "heat_demand", "demand_kw_th": 300 + 200 * (hours < 7)},
+                  {"name": "hp", "kind": "heat_pump", "capacity_kw_th": 250, "cop": 3.0 + 0.5 * sun},
+                  {"name": "gas", "kind": "gas_boiler", "capacity_kw_th": 600, "gas_price_cny_per_m3": 3.5},
+                  {"name": "tank", "kind": "thermal_storage", "power_kw": 200, "energy_kwh": 800},
+                  {"name": "ely", "kind": "electrolyser", "power_kw": 500, "min_load_fraction": 0.2,
+                   "standby_kw": 5, "start_cost_cny": 50},
+                  {"name": "h2tank", "kind": "hydrogen_storage", "capacity_kg": 100, "compressor_kwh_per_kg": 2},
+                  {"name": "station", "kind": "hydrogen_demand", "demand_kg_per_h": 3.0,
+                   "grey_purchase_cny_per_kg": 35},
+                  {"name": "fc", "kind": "fuel_cell", "power_kw": 100, "heat_recovery_efficiency": 0.3},
+              ])
+    r = optimise(s)
+    assert r.status == "optimal" and r.summary["model_size"]["binaries"] >= 24
+    out = write_outputs(r, tmp_path / "run")
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("hydrogen_produced_kg", "hydrogen_bought_kg", "heat_by_source_kwh_th", "gas_m3", "gas_cost_cny",
+                "gas_emissions_tco2", "demand_charge_cny"):
+        assert key in summary
+    # the hydrogen tank ends where it started, so over the day: made + bought - burnt = 24 x 3 kg
+    assert summary["hydrogen_produced_kg"] + summary["hydrogen_bought_kg"] - summary["fuel_cell_hydrogen_kg"] == (
+        pytest.approx(72.0, abs=1e-6))
+    assert summary["heat_demand_kwh_th"] == pytest.approx(24 * 300 + 7 * 200)
+    assert (out / "dispatch.png").stat().st_size > 0
+    ds = read_dispatch_nc(out / "dispatch.nc")
+    assert ds["tank_charge_kw"].attrs["units"] == "kW_th"
+    assert ds["h2tank_level_kg"].attrs["units"] == "kg"
+    assert check_solution(ds, s, r.summary["objective_cny"]) == []
