@@ -297,3 +297,21 @@ def test_whole_multi_energy_park_writes_outputs(build, tmp_path):
     assert ds["tank_charge_kw"].attrs["units"] == "kW_th"
     assert ds["h2tank_level_kg"].attrs["units"] == "kg"
     assert check_solution(ds, s, r.summary["objective_cny"]) == []
+
+
+@pytest.mark.parametrize("binaries", ["auto", "never"])
+def test_hydrogen_tank_cannot_burn_compressor_power_at_a_negative_price(build, binaries):
+    """At -0.1 CNY/kWh, a 10 kg tank (half full, must end half full) with a 2 kWh/kg compressor
+    could fill and empty 10 kg/h at once, burning 20 kWh for 2 CNY. That is impossible: with
+    ``auto`` the fill/withdraw binaries make the optimum 0; with ``never`` the check refuses it."""
+    from optimiser.errors import SolutionCheckError
+
+    s = build(1, tariff=tariff(-0.1), solver={"binaries": binaries},
+              assets=[{"name": "h2tank", "kind": "hydrogen_storage", "capacity_kg": 10, "compressor_kwh_per_kg": 2}])
+    if binaries == "never":
+        with pytest.raises(SolutionCheckError, match="fills and empties at once"):
+            optimise(s)
+        return
+    r = optimise(s)
+    assert r.summary["binaries_used"] is True
+    assert r.summary["objective_cny"] == pytest.approx(0.0, abs=1e-9)
