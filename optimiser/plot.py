@@ -64,7 +64,8 @@ def plot_dispatch(ds: xr.Dataset, scenario: Scenario, path: Path) -> None:
     ax_p.set_ylabel("power [kW]\nsupply + / use -")
     ax_p.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     ax_p.set_title(f"{scenario.park.name}: dispatch from {ds.indexes['time'][0].isoformat()} "
-                   f"({scenario.horizon.steps} x {scenario.horizon.step_minutes} min)")
+                   f"({scenario.horizon.steps} x {scenario.horizon.step_minutes} min)"
+                   + ("  [SYNTHETIC weather]" if scenario.weather_synthetic else ""))
 
     for bus, ax in zip(other_buses, ax_buses):
         bus_supply, bus_uses = bus_stacks(ds, scenario, bus)

@@ -62,6 +62,7 @@ def extract(model: pyo.ConcreteModel, scenario: Scenario, ctx: BuildContext) -> 
             "timezone": scenario.park.timezone,
             "step_minutes": scenario.horizon.step_minutes,
             "scenario_sha256": scenario.sha256,
+            "weather_synthetic": int(scenario.weather_synthetic),  # 1: inputs come from generated weather
         },
     )
 

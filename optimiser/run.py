@@ -118,6 +118,10 @@ def _solve_once(scenario: Scenario, binaries: bool, time_limit_s: float, mip_gap
         },
         "scenario": scenario.source,
         "scenario_sha256": scenario.sha256,
+        "weather": None if scenario.weather_frame is None else {
+            "source": str(scenario.weather_frame.attrs.get("source", "")),
+            "synthetic": scenario.weather_synthetic,
+        },
         "package_version": __version__,
         "solver": {"name": "highs", "highspy": _version("highspy"), "pyomo": pyomo.version.version,
                    "time_limit_s": time_limit_s, "mip_gap_limit": mip_gap},
