@@ -11,6 +11,7 @@ from pydantic import Field
 from .base import AssetBase, BuildContext, Ports, RESERVED_NAMES
 from .battery import Battery
 from .boiler import ElectricBoiler, GasBoiler
+from .curtailable_load import CurtailableLoad
 from .demand import Demand
 from .electrolyser import Electrolyser
 from .flow_battery import FlowBattery
@@ -21,6 +22,7 @@ from .heat_pump import HeatPump
 from .hydrogen_demand import HydrogenDemand
 from .hydrogen_storage import HydrogenStorage
 from .renewable import PV, Wind
+from .shiftable_load import ShiftableLoad
 from .storage import Storage
 from .thermal_storage import ThermalStorage
 
@@ -28,6 +30,8 @@ ASSET_KINDS = (
     Demand, PV, Wind, Battery, FlowBattery,
     HeatDemand, HeatPump, ElectricBoiler, GasBoiler, ThermalStorage,
     Electrolyser, HydrogenStorage, HydrogenDemand, FuelCell,
+    ShiftableLoad,
+    CurtailableLoad,
 )
 
 Asset = Annotated[Union[ASSET_KINDS], Field(discriminator="kind")]
