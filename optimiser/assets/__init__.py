@@ -13,7 +13,9 @@ from .battery import Battery
 from .boiler import ElectricBoiler, GasBoiler
 from .curtailable_load import CurtailableLoad
 from .demand import Demand
+from .demand_response import DemandResponse
 from .electrolyser import Electrolyser
+from .ev_fleet import EVFleet
 from .flow_battery import FlowBattery
 from .fuel_cell import FuelCell
 from .grid import Grid
@@ -32,6 +34,8 @@ ASSET_KINDS = (
     Electrolyser, HydrogenStorage, HydrogenDemand, FuelCell,
     ShiftableLoad,
     CurtailableLoad,
+    DemandResponse,
+    EVFleet,
 )
 
 Asset = Annotated[Union[ASSET_KINDS], Field(discriminator="kind")]
