@@ -9,9 +9,11 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from .assets.base import BUS_UNITS, ELECTRICITY
+from .accounting import energy_totals, share_terms
+from .assets.base import BUS_UNITS, ELECTRICITY, bound_violations
 from .results import FLOW_UNITS, asset_flows, kpis
 from .scenario import Scenario
+from .targets import SHARE_TARGETS, TERM_OF, required_share
 
 RELATIVE_TOLERANCE = 1e-6
 
@@ -48,12 +50,62 @@ def check_solution(ds: xr.Dataset, scenario: Scenario, objective_cny: float) -> 
         np.abs(grid["import_price_cny_per_kwh"] * grid["import_kw"]).sum()
         + np.abs(grid["export_price_cny_per_kwh"] * grid["export_kw"]).sum()
     )
+    gross_cny += abs(totals["green_purchase_cost_cny"]) + abs(totals["target_penalty_cny"])
+    if scenario.objective.minimise == "emissions":
+        gross_cny = 1.0 + abs(totals["emissions_tco2"])
     if abs(totals["objective_recomputed_cny"] - objective_cny) > RELATIVE_TOLERANCE * gross_cny:
-        problems.append(f"objective {objective_cny:.6f} CNY differs from the cost recomputed from the flows "
-                        f"{totals['objective_recomputed_cny']:.6f} CNY")
+        problems.append(f"objective {objective_cny:.6f} differs from the one recomputed from the flows "
+                        f"{totals['objective_recomputed_cny']:.6f} (minimise {scenario.objective.minimise})")
     target = scenario.targets.renewable_share_min
     if target is not None and totals["renewable_share"] < target - RELATIVE_TOLERANCE:
         problems.append(f"renewable_share {totals['renewable_share']:.6f} is below the target {target}")
+    problems += target_violations(ds, scenario, tol)
+    cap = scenario.objective.emissions_max_tco2
+    if cap is not None and totals["emissions_tco2"] > cap + RELATIVE_TOLERANCE * max(1.0, cap):
+        problems.append(f"emissions {totals['emissions_tco2']:.6f} tCO2 exceed the cap {cap} tCO2")
+    return problems
+
+
+def target_violations(ds: xr.Dataset, scenario: Scenario, tol: float) -> list[str]:
+    """Hard share targets, direct-supply load rules and green-purchase limits, re-derived from the flows."""
+    dt, problems = scenario.horizon.dt_h, []
+    energy_tol = tol * dt * ds.sizes["time"]
+    energy = energy_totals(ds, scenario)
+    terms = share_terms(energy, scenario)
+    for name in SHARE_TARGETS:
+        target = getattr(scenario.targets, name)
+        if target is None or not target.hard:
+            continue
+        s, rhs = required_share(target, name)
+        numerator, denominator = terms[TERM_OF[name]]
+        if numerator - s * denominator < rhs - energy_tol:
+            problems.append(f"{name} {target.value:g} not met: N - s*D = {numerator - s * denominator:.6g} kWh "
+                            f"< {rhs:.6g} kWh (N = {numerator:.6g}, D = {denominator:.6g}, s = {s:g})")
+    consumed = terms["green_electricity_share"][1]
+    year = ds.indexes["time"][0].year
+    for asset in scenario.assets:
+        if asset.kind != "direct_supply":
+            continue
+        own = float(asset_flows(ds, asset.name)["self_kw"].sum() * dt)
+        for rule, share in (("self_min_fraction_of_load", asset.rules.load_fraction(year)),
+                            ("direct_supply_share_min", asset.rules.direct_supply_share_min)):
+            if share is not None and own < share * consumed - energy_tol:
+                problems.append(f"{asset.name} {rule}: self-consumed {own:.6g} kWh < {share:g} x park consumption "
+                                f"{consumed:.6g} kWh")
+    purchases = scenario.targets.green_purchases
+    if purchases:
+        imports = asset_flows(ds, "grid")["import_kw"]
+        bought = np.zeros_like(imports)
+        for p in purchases:
+            green = asset_flows(ds, p.name)["green_kw"]
+            bought += green
+            problems += bound_violations(p.name, "green_kw", green, 0.0, np.inf, tol)
+            if green.sum() * dt > 1000.0 * p.max_mwh + energy_tol:
+                problems.append(f"{p.name} buys {green.sum() * dt / 1000:.6g} MWh, above its {p.max_mwh:g} MWh")
+        over = bought - imports
+        if (over > tol).any():
+            i = int(np.argmax(over))
+            problems.append(f"green purchases {bought[i]:.6g} kW exceed the grid import {imports[i]:.6g} kW at step {i}")
     return problems
 
 

@@ -64,6 +64,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"forecast series{label} written to {out}")
         return 0
 
+    from .accounting import kpi_table
     from .output import write_outputs
     from .run import optimise
 
@@ -72,6 +73,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     s, t = result.summary, result.summary["timings"]
     print(f"{s['status']}: objective {s['objective_cny']:.2f} CNY, emissions {s['emissions_tco2']:.3f} tCO2, "
           f"renewable share {s['renewable_share']:.1%}, curtailment {s['curtailment_kwh']:.1f} kWh")
+    print(kpi_table(s["kpis"]))
     print(f"seconds: build {t['build_seconds']:.3f}, hand-over {t['handover_seconds']:.3f}, "
           f"solve {t['solve_seconds']:.3f}, extract {t['extract_seconds']:.3f}, check {t['check_seconds']:.3f}")
     print(f"outputs in {out}")

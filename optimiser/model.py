@@ -9,9 +9,10 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 from .assets import BuildContext, Ports
 from .assets.base import BALANCE_NAMES, BUS_UNITS, BUSES, ELECTRICITY
 from .scenario import Scenario
+from .targets import add_green_purchases, add_share_targets, emission_form
 
 
-def build_model(scenario: Scenario, binaries: bool = False) -> tuple[pyo.ConcreteModel, BuildContext, dict[str, Ports]]:
+def build_model(scenario: Scenario, binaries: bool = False, skip_target: str | None = None) -> tuple[pyo.ConcreteModel, BuildContext, dict[str, Ports]]:
     """Build the dispatch model of ``scenario``.
 
     Notes
@@ -22,7 +23,9 @@ def build_model(scenario: Scenario, binaries: bool = False) -> tuple[pyo.Concret
     Objective [CNY]: the sum of all assets' cost ports (grid energy, demand
     charge and carbon cost, storage ageing, fuel, purchases, start-ups). ``targets.renewable_share_min`` :math:`s` adds
     :math:`(1-s)(G - X) \\ge s\\,I` over the horizon, with renewable output
-    :math:`G`, export :math:`X` and import :math:`I` [kWh].
+    :math:`G`, export :math:`X` and import :math:`I` [kWh]. Share targets, green purchases,
+    direct-supply load rules and the emissions cap or objective: :mod:`optimiser.targets`
+    (``skip_target`` leaves one share target out, for finding its highest achievable value).
     """
     n = scenario.horizon.steps
     model = pyo.ConcreteModel(name=scenario.park.name)
@@ -47,9 +50,24 @@ def build_model(scenario: Scenario, binaries: bool = False) -> tuple[pyo.Concret
     for bus in BUSES:
         if bus == ELECTRICITY or any(p.uses(bus) for p in ports.values()):
             _add_bus_balance(model, ctx, ports.values(), bus)
+    model.targets = pyo.Block()
     if scenario.targets.renewable_share_min is not None:
         _add_renewable_share(model, ctx, scenario)
-    model.objective = pyo.Objective(expr=_sum_over_steps(p.cost for p in ports.values()), sense=pyo.minimize)
+    extra_cost = add_green_purchases(model, ctx, scenario)
+    penalties = add_share_targets(model, ctx, scenario, skip=skip_target)
+    objective = scenario.objective
+    if objective.emissions_max_tco2 is not None or objective.minimise == "emissions":
+        emissions = emission_form(model, ctx, scenario).expr()
+        if objective.emissions_max_tco2 is not None:
+            model.targets.emissions_max = pyo.Constraint(expr=emissions <= objective.emissions_max_tco2,
+                                                         doc="emissions cap [tCO2]")
+    if objective.minimise == "emissions":
+        model.objective = pyo.Objective(expr=emissions, sense=pyo.minimize)
+    else:
+        cost = _sum_over_steps([*(p.cost for p in ports.values()), extra_cost])
+        if penalties:
+            cost = cost + sum(price * var for price, var in penalties)
+        model.objective = pyo.Objective(expr=cost, sense=pyo.minimize)
     return model, ctx, ports
 
 
@@ -91,7 +109,6 @@ def _add_renewable_share(model: pyo.ConcreteModel, ctx: BuildContext, scenario: 
     renewables = [model.asset[a.name].output_kw for a in scenario.assets if a.renewable]
     terms = [((1 - share) * ctx.dt_h, var) for var in renewables]
     terms += [(-(1 - share) * ctx.dt_h, model.grid.export_kw), (-share * ctx.dt_h, model.grid.import_kw)]
-    model.targets = pyo.Block()
     model.targets.renewable_share_min = pyo.Constraint(
         expr=_sum_over_steps([terms]) >= 0, doc=f"renewable share at least {share:g}"
     )

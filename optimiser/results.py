@@ -14,7 +14,9 @@ import xarray as xr
 
 from .assets import BuildContext
 from .assets.base import HEAT
+from .accounting import energy_totals, share_terms
 from .scenario import Scenario
+from .targets import target_shortfalls
 
 _UNITS = {"_kw": "kW", "_kwh": "kWh", "_cny_per_kwh": "CNY/kWh", "_tco2_per_mwh": "tCO2/MWh",
           "_kw_th": "kW_th", "_kwh_th": "kWh_th", "_kg_per_h": "kg/h", "_kg": "kg", "_m3_per_h": "m3/h"}
@@ -49,6 +51,9 @@ def extract(model: pyo.ConcreteModel, scenario: Scenario, ctx: BuildContext) -> 
     add("grid", "grid", scenario.grid.flows(model.grid, ctx))
     for asset in scenario.assets:
         add(asset.name, asset.kind, asset.flows(model.asset[asset.name], ctx), asset.flow_units)
+    for purchase in scenario.targets.green_purchases:
+        add(purchase.name, purchase.kind, {"green_kw": np.array(
+            [model.targets.green_kw[purchase.name, t].value for t in ctx.steps], dtype=float)})
     add("grid", "grid", {
         "import_price_cny_per_kwh": scenario.import_prices(),
         "export_price_cny_per_kwh": scenario.tariff.export_cny_per_kwh,
@@ -94,8 +99,20 @@ def kpis(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
     available = float(sum(f["available_kw"].sum() for f in renewables) * dt)
     generated = float(sum(f["output_kw"].sum() for f in renewables) * dt)
     demand = float(sum(asset_flows(ds, a.name)["demand_kw"].sum() for a in scenario.assets if a.kind == "demand") * dt)
+    energy = energy_totals(ds, scenario)
+    green_cost = sum(dt * p.price_cny_per_mwh / 1000.0 * float(asset_flows(ds, p.name)["green_kw"].sum())
+                     for p in scenario.targets.green_purchases)
+    shortfalls = target_shortfalls(share_terms(energy, scenario), scenario.targets)
+    penalty = sum(getattr(scenario.targets, name).penalty_cny_per_kwh * kwh for name, kwh in shortfalls.items()
+                  if not getattr(scenario.targets, name).hard)
+    cost = energy_cost + demand_charge + asset_cost + carbon_cost + green_cost + penalty
     return {
-        "objective_recomputed_cny": energy_cost + demand_charge + asset_cost + carbon_cost,
+        "objective_recomputed_cny": emissions if scenario.objective.minimise == "emissions" else cost,
+        "total_cost_cny": cost,
+        "green_purchase_cost_cny": green_cost,
+        "green_purchased_kwh": energy["green_purchased_kwh"],
+        "target_penalty_cny": penalty,
+        "target_shortfall_kwh": shortfalls,
         "energy_cost_cny": energy_cost,
         "demand_charge_cny": demand_charge,
         "storage_cost_cny": storage_cost,

@@ -11,14 +11,16 @@ import pyomo
 import xarray as xr
 
 from . import __version__
+from .accounting import park_accounting
 from .assets.grid import simultaneous_trade_steps
 from .assets.storage import simultaneous_steps
 from .check import check_solution, tolerance_kw
-from .errors import SolutionCheckError
+from .errors import InfeasibleError, SolutionCheckError
 from .model import build_model
 from .results import asset_flows, extract, heat_by_source, kpis, storage_summary
 from .scenario import Scenario
 from .solve import solve
+from .targets import SHARE_TARGETS
 
 
 @dataclass
@@ -66,7 +68,10 @@ def optimise(
     mip_gap = options.mip_gap if mip_gap is None else mip_gap
     mode = options.binaries
     binaries = mode == "always" or (mode == "auto" and needs_binaries(scenario))
-    result = _solve_once(scenario, binaries, time_limit_s, mip_gap, verbose)
+    try:
+        result = _solve_once(scenario, binaries, time_limit_s, mip_gap, verbose)
+    except InfeasibleError as exc:
+        raise _with_achievable(exc, scenario, binaries, time_limit_s, mip_gap) from None
     if mode == "auto" and not binaries and has_simultaneous_flows(result.dataset, scenario):
         first_seconds = result.summary["timings"]
         result = _solve_once(scenario, True, time_limit_s, mip_gap, verbose)
@@ -83,6 +88,26 @@ def optimise(
     return result
 
 
+def _with_achievable(exc: InfeasibleError, scenario: Scenario, binaries: bool, time_limit_s: float,
+                     mip_gap: float) -> InfeasibleError:
+    """Add the highest achievable value of each hard share target named in the infeasible subset."""
+    from .achievable import highest_achievable
+
+    notes = []
+    for name in SHARE_TARGETS:
+        target = getattr(scenario.targets, name)
+        if target is None or not target.hard or f"targets.{name}" not in exc.families:
+            continue
+        best = highest_achievable(scenario, name, binaries, time_limit_s, mip_gap)
+        word = "lowest achievable" if name == "curtailment_rate_max" else "highest achievable"
+        notes.append(f"{name} {target.value:g} cannot be met: the {word} value is "
+                     + ("unknown (the other constraints are infeasible too)" if best is None else f"{best:.6g}")
+                     + (" (before the year-to-date carry-over)" if target.year_to_date else ""))
+    if not notes:
+        return exc
+    return InfeasibleError(f"{exc}\n" + "\n".join(notes), exc.families)
+
+
 def _solve_once(scenario: Scenario, binaries: bool, time_limit_s: float, mip_gap: float, verbose: bool) -> RunResult:
     t0 = time.perf_counter()
     model, ctx, _ = build_model(scenario, binaries=binaries)
@@ -96,6 +121,7 @@ def _solve_once(scenario: Scenario, binaries: bool, time_limit_s: float, mip_gap
         "status": info.status,
         "objective_cny": info.objective_cny,
         **{k: v for k, v in totals.items() if k != "objective_recomputed_cny"},
+        **park_accounting(ds, scenario),
         "storage": storage_summary(ds, scenario),
         "heat_by_source_kwh_th": heat_by_source(ds, scenario),
         "mip_gap": info.mip_gap,

@@ -20,9 +20,11 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from .accounting import Accounting
 from .assets import RESERVED_NAMES, Asset, Grid
 from .errors import ScenarioError
 from .series import SeriesContext
+from .targets import GreenPurchase, ShareTarget
 from .tariff import Tariff
 from .weather_inputs import Weather, load_weather, renewable_availability
 
@@ -76,19 +78,41 @@ class Horizon(BaseModel):
 
 
 class Targets(BaseModel):
-    """Targets the dispatch must meet (hard constraints)."""
+    """Targets the dispatch must meet over the horizon (see :mod:`optimiser.targets` for the equations).
+
+    A share target is a number (hard constraint) or ``{value, penalty_cny_per_kwh, year_to_date}``
+    (soft: each kWh of shortfall costs the penalty). Green purchases are decisions with a price
+    and a volume cap that count as green electricity (1 GEC = 1 MWh).
+    """
 
     model_config = ConfigDict(extra="forbid")
     renewable_share_min: float | None = Field(
         None, ge=0, le=1, description="minimum renewable_share over the horizon [-] (see README)"
     )
+    green_electricity_share_min: ShareTarget | None = Field(
+        None, description="minimum green share of the electricity consumed: on-site renewables, direct supply and "
+        "green purchases [-]")
+    clean_energy_share_min: ShareTarget | None = Field(
+        None, description="minimum clean share of energy consumption in tce [-] (910号 guide 0.90; Zhangye 0.80)")
+    curtailment_rate_max: ShareTarget | None = Field(
+        None, description="maximum curtailed / available energy of on-site and direct-supply plants [-]")
+    green_purchases: list[GreenPurchase] = Field(
+        default_factory=list, description="green-power contracts and green certificates that may be bought")
 
 
 class Objective(BaseModel):
-    """What the optimiser minimises: energy cost + storage ageing + carbon price x emissions."""
+    """What the optimiser minimises.
+
+    ``cost`` (default): energy cost + asset costs + soft-target penalties + carbon price x
+    emissions (a positive carbon price makes it the weighted cost-emissions objective);
+    ``emissions``: the model's emissions_tco2 alone. ``emissions_max_tco2`` caps emissions
+    (the epsilon constraint of ``parkdispatch pareto``).
+    """
 
     model_config = ConfigDict(extra="forbid")
     carbon_price_cny_per_tco2: float = Field(0.0, ge=0, description="price on grid-import emissions [CNY/tCO2]")
+    minimise: Literal["cost", "emissions"] = Field("cost", description="cost (weighted by the carbon price) or emissions")
+    emissions_max_tco2: float | None = Field(None, ge=0, description="cap on emissions_tco2 over the horizon [tCO2]")
 
 
 class SolverOptions(BaseModel):
@@ -117,6 +141,7 @@ class Scenario(BaseModel):
     assets: list[Asset] = Field(min_length=1)
     targets: Targets = Field(default_factory=Targets)
     objective: Objective = Field(default_factory=Objective)
+    accounting: Accounting = Field(default_factory=Accounting, description="park carbon accounting and KPI targets")
     solver: SolverOptions = Field(default_factory=SolverOptions)
 
     _index: pd.DatetimeIndex = PrivateAttr()
@@ -135,6 +160,10 @@ class Scenario(BaseModel):
             seen.add(asset.name)
             if asset.renewable and asset.available_kw is None and self.weather is None:
                 raise ValueError(f"asset '{asset.name}' is computed from weather but the scenario has no 'weather' section")
+        for purchase in self.targets.green_purchases:
+            if purchase.name in seen or purchase.name in RESERVED_NAMES:
+                raise ValueError(f"green purchase name '{purchase.name}' is used by an asset or reserved")
+            seen.add(purchase.name)
         return self
 
     @property

@@ -14,6 +14,7 @@ from .boiler import ElectricBoiler, GasBoiler
 from .curtailable_load import CurtailableLoad
 from .demand import Demand
 from .demand_response import DemandResponse
+from .direct_supply import DirectSupply
 from .electrolyser import Electrolyser
 from .ev_fleet import EVFleet
 from .flow_battery import FlowBattery
@@ -36,6 +37,7 @@ ASSET_KINDS = (
     CurtailableLoad,
     DemandResponse,
     EVFleet,
+    DirectSupply,
 )
 
 Asset = Annotated[Union[ASSET_KINDS], Field(discriminator="kind")]
