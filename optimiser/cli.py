@@ -1,4 +1,4 @@
-"""Command line: ``parkdispatch run | forecast | validate | schema``. Thin: parse, call, report, exit code.
+"""Command line: ``parkdispatch run | forecast | pareto | validate | schema``. Thin: parse, call, report, exit code.
 
 Exit codes are listed in :mod:`optimiser.errors`.
 """
@@ -10,7 +10,7 @@ import json
 import sys
 
 from . import __version__
-from .errors import ParkDispatchError, SolverError
+from .errors import ParkDispatchError, ScenarioError, SolverError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     forecast.add_argument("--out", required=True, help="output directory (must not exist or be empty, unless --overwrite)")
     forecast.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
     forecast.add_argument("--no-plot", action="store_true", help="skip forecast.png")
+
+    pareto = commands.add_parser("pareto", help="cost-vs-emissions front (epsilon constraint): pareto.csv, pareto.json, pareto.png")
+    pareto.add_argument("scenario", help="scenario YAML file")
+    pareto.add_argument("--points", type=int, default=5, help="number of points from min emissions to min cost [5]")
+    pareto.add_argument("--out", required=True, help="output directory (must not exist or be empty, unless --overwrite)")
+    pareto.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
+    pareto.add_argument("--time-limit", type=float, metavar="SECONDS", help="solver time limit per point")
+    pareto.add_argument("--no-plot", action="store_true", help="skip pareto.png")
 
     validate = commands.add_parser("validate", help="check a scenario file without solving")
     validate.add_argument("scenario")
@@ -62,6 +70,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         out = write_forecast(scenario, args.out, overwrite=args.overwrite, plot=not args.no_plot)
         label = " (synthetic weather)" if scenario.weather_synthetic else ""
         print(f"forecast series{label} written to {out}")
+        return 0
+
+    if args.command == "pareto":
+        from .pareto import pareto_front, write_pareto
+
+        if args.points < 2:
+            raise ScenarioError(f"--points = {args.points}: a front needs at least 2 points")
+        front = pareto_front(scenario, args.points, time_limit_s=args.time_limit)
+        out = write_pareto(front, scenario, args.out, overwrite=args.overwrite, plot=not args.no_plot)
+        print(front.to_string(index=False))
+        print(f"outputs in {out}")
         return 0
 
     from .accounting import kpi_table

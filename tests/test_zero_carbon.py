@@ -204,3 +204,58 @@ def test_check_catches_a_missed_green_target(build):
     ds["gec_green_kw"].values[0] = 0.0
     problems = check_solution(ds, s, r.summary["objective_cny"] - 4.0)
     assert len(problems) == 1 and problems[0].startswith("green_electricity_share_min 0.6 not met")
+
+
+def tradeoff_spec() -> dict:
+    """1 h: load 100 kW; grid 0.5 CNY/kWh at 0.6 tCO2/MWh; a 100 kW direct-supply plant at
+    0.8 CNY/kWh, zero emissions, rules off. Grid share g [kWh]: cost 0.5 g + 0.8 (100 - g),
+    emissions 0.0006 g."""
+    rules = {"self_min_fraction_of_available": None, "self_min_fraction_of_load": None,
+             "export_max_fraction_of_available": None}
+    return small_scenario(1, grid={"import_limit_kw": 1000, "export_limit_kw": 0, "emission_factor_tco2_per_mwh": 0.6},
+                          assets=[{"name": "load", "kind": "demand", "demand_kw": 100},
+                                  {"name": "direct", "kind": "direct_supply", "line_limit_kw": 100,
+                                   "energy_price_cny_per_kwh": 0.8, "rules": rules,
+                                   "plants": [{"name": "pv1", "technology": "pv", "available_kw": 100}]}])
+
+
+def test_emissions_objective_and_cap():
+    """Minimising emissions takes all 100 kWh from the line: 0 tCO2 (the objective), cost 80 CNY.
+    A cap of 0.03 tCO2 allows g = 50 kWh: 25 + 40 = 65 CNY."""
+    spec = tradeoff_spec()
+    r = optimise(scenario_from_dict({**spec, "objective": {"minimise": "emissions"}}))
+    assert r.summary["objective_cny"] == pytest.approx(0.0, abs=1e-9)
+    assert r.summary["emissions_tco2"] == pytest.approx(0.0, abs=1e-9)
+    r = optimise(scenario_from_dict({**spec, "objective": {"emissions_max_tco2": 0.03}}))
+    assert r.summary["objective_cny"] == pytest.approx(65.0, abs=1e-6)
+    assert r.summary["emissions_tco2"] == pytest.approx(0.03, abs=1e-9)
+
+
+def test_pareto_front_is_monotone_between_the_single_objective_optima(tmp_path, capsys):
+    """5 points from E_min = 0 (cost 80) to E_max = 0.06 tCO2 (cost optimum 50): caps 0, 0.015,
+    0.03, 0.045, 0.06 give costs 80, 72.5, 65, 57.5, 50. The front is monotone and its end points
+    are the emissions optimum and the cost optimum; the CLI writes csv, json and png atomically."""
+    import json
+
+    import pandas as pd
+
+    from optimiser.pareto import pareto_front
+
+    spec = tradeoff_spec()
+    s = scenario_from_dict(spec)
+    front = pareto_front(s, 5)
+    np.testing.assert_allclose(front["emissions_tco2"], [0, 0.015, 0.03, 0.045, 0.06], atol=1e-8)
+    np.testing.assert_allclose(front["cost_cny"], [80, 72.5, 65, 57.5, 50], atol=1e-5)
+    assert (np.diff(front["cost_cny"]) <= 1e-9).all() and (np.diff(front["emissions_tco2"]) >= -1e-12).all()
+    cost_opt = optimise(s).summary["objective_cny"]
+    emis_opt = optimise(scenario_from_dict({**spec, "objective": {"minimise": "emissions"}})).summary["objective_cny"]
+    assert front["cost_cny"].iloc[-1] == pytest.approx(cost_opt, abs=1e-9)
+    assert front["emissions_tco2"].iloc[0] == pytest.approx(emis_opt, abs=1e-9)
+    path = tmp_path / "tradeoff.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    assert main(["pareto", str(path), "--points", "3", "--out", str(tmp_path / "front")]) == 0
+    assert sorted(p.name for p in (tmp_path / "front").iterdir()) == ["pareto.csv", "pareto.json", "pareto.png"]
+    written = pd.read_csv(tmp_path / "front" / "pareto.csv")
+    np.testing.assert_allclose(written["cost_cny"], [80, 65, 50], atol=1e-5)
+    assert json.loads((tmp_path / "front" / "pareto.json").read_text())["min_cost"]["cost_cny"] == pytest.approx(50)
+    assert main(["pareto", str(path), "--points", "3", "--out", str(tmp_path / "front")]) == 2

@@ -1,0 +1,85 @@
+"""Cost-versus-emissions trade-off by the epsilon-constraint method (``parkdispatch pareto``).
+
+1. Cost optimum: minimise cost (the scenario's cost objective, including its carbon
+   price: set it to 0 for a pure cost-emissions front) -> cost C_min at emissions E_max.
+2. Emissions optimum: minimise ``emissions_tco2`` -> E_min; then minimise cost subject
+   to emissions <= E_min (lexicographic, so the end point is not a dominated tie).
+3. For N caps ε evenly spaced from E_min to E_max: minimise cost s.t. emissions <= ε.
+
+Every point is a full :func:`optimiser.run.optimise` run, so each is verified by the
+independent check (including the cap). The front is monotone: a looser cap cannot cost more.
+Emissions are the model's ``emissions_tco2`` (grid import x grid factor, gas, grey hydrogen).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InfeasibleError
+from .output import atomic_directory, write_json
+from .run import optimise
+from .scenario import Scenario
+
+CAP_SLACK = 1e-7
+"""relative slack added to a cap only if the exact cap is reported infeasible (E_min at solver tolerance)"""
+
+
+def _with_objective(scenario: Scenario, **changes) -> Scenario:
+    objective = scenario.objective.model_copy(update=changes)
+    return scenario.model_copy(update={"objective": objective})
+
+
+def pareto_front(scenario: Scenario, points: int, time_limit_s: float | None = None) -> pd.DataFrame:
+    """The front as a table: ``point``, ``emissions_cap_tco2``, ``emissions_tco2``, ``cost_cny`` (objective)."""
+    if points < 2:
+        raise ValueError("a front needs at least 2 points")
+    cheapest = optimise(_with_objective(scenario, minimise="cost", emissions_max_tco2=None), time_limit_s=time_limit_s)
+    cleanest = optimise(_with_objective(scenario, minimise="emissions", emissions_max_tco2=None),
+                        time_limit_s=time_limit_s)
+    e_min, e_max = cleanest.summary["objective_cny"], cheapest.summary["emissions_tco2"]
+    e_min = min(e_min, e_max)
+    rows = []
+    for i, cap in enumerate(np.linspace(e_min, e_max, points)):
+        cap = float(cap)
+        if i == points - 1:
+            run = cheapest
+        else:
+            try:
+                run = optimise(_with_objective(scenario, minimise="cost", emissions_max_tco2=cap),
+                               time_limit_s=time_limit_s)
+            except InfeasibleError:
+                cap += CAP_SLACK * max(1.0, abs(cap))
+                run = optimise(_with_objective(scenario, minimise="cost", emissions_max_tco2=cap),
+                               time_limit_s=time_limit_s)
+        rows.append({"point": i, "emissions_cap_tco2": cap, "emissions_tco2": run.summary["emissions_tco2"],
+                     "cost_cny": run.summary["objective_cny"], "status": run.summary["status"]})
+    return pd.DataFrame(rows)
+
+
+def write_pareto(front: pd.DataFrame, scenario: Scenario, out_dir: str | Path, overwrite: bool = False,
+                 plot: bool = True) -> Path:
+    """``pareto.csv``, ``pareto.json`` (end points) and ``pareto.png``, written atomically."""
+    with atomic_directory(out_dir, overwrite) as tmp:
+        front.to_csv(tmp / "pareto.csv", index=False, float_format="%.9g")
+        write_json({"scenario": scenario.source, "scenario_sha256": scenario.sha256, "points": len(front),
+                    "min_emissions": front.iloc[0].to_dict(), "min_cost": front.iloc[-1].to_dict(),
+                    "method": "epsilon constraint: min cost s.t. emissions_tco2 <= cap"}, tmp / "pareto.json")
+        if plot:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+
+            fig, ax = plt.subplots(figsize=(6, 4))
+            ax.plot(front["emissions_tco2"], front["cost_cny"], "o-")
+            ax.set_xlabel("emissions [tCO2]")
+            ax.set_ylabel("cost [CNY]")
+            ax.set_title(f"{scenario.park.name}: cost vs emissions ({len(front)} points)")
+            ax.grid(True, alpha=0.3)
+            fig.tight_layout()
+            fig.savefig(tmp / "pareto.png", dpi=120)
+            plt.close(fig)
+    return Path(out_dir)
