@@ -175,8 +175,7 @@ def park_accounting(ds: xr.Dataset, scenario) -> dict:
         passed = None if target is None else bool(value <= target + 1e-9 if kind == "max" else value >= target - 1e-9)
         return {"value": value, "target": target, "kind": kind, "pass": passed, "unit": unit, "source": source}
 
-    return {
-        "kpis": {
+    kpis = {
             "carbon_intensity_tco2_per_tce": row(
                 intensity, limit, "max", "tCO2/tce",
                 f"910号 core indicator for {annual_tce:,.0f} tce/yr" if acc.carbon_intensity_max_tco2_per_tce is None
@@ -188,7 +187,17 @@ def park_accounting(ds: xr.Dataset, scenario) -> dict:
                                            "targets / accounting"),
             "curtailment_rate": row(curtailment, target_of("curtailment_rate_max", acc.curtailment_rate_max), "max",
                                     "-", "targets / accounting (95 % utilisation)"),
-        },
+    }
+    for name, key, term in (("green_electricity_share_min", "green_electricity_share", "green_electricity_share"),
+                            ("clean_energy_share_min", "clean_energy_share", "clean_energy_share"),
+                            ("curtailment_rate_max", "curtailment_rate", "utilisation")):
+        t = getattr(targets, name)
+        if t is not None and t.year_to_date is not None:
+            n, d = terms[term]
+            value = _ratio(t.year_to_date.numerator_kwh + n, t.year_to_date.denominator_kwh + d, empty=0.0)
+            kpis[key]["year_to_date_value"] = 1.0 - value if term == "utilisation" else value
+    return {
+        "kpis": kpis,
         "accounting": {
             "method": "national zero-carbon park accounting (seed 001 ch. 5): CO2 only, net electricity import",
             "park_emissions_tco2": park_tco2,

@@ -259,3 +259,22 @@ def test_pareto_front_is_monotone_between_the_single_objective_optima(tmp_path, 
     np.testing.assert_allclose(written["cost_cny"], [80, 65, 50], atol=1e-5)
     assert json.loads((tmp_path / "front" / "pareto.json").read_text())["min_cost"]["cost_cny"] == pytest.approx(50)
     assert main(["pareto", str(path), "--points", "3", "--out", str(tmp_path / "front")]) == 2
+
+
+@pytest.mark.parametrize(("rest_kwh", "rest_share", "expected_cny", "bought_kwh"), [
+    (0, None, 70.0, 100.0),       # last day of the year: 400 + N >= 0.5 (1000 + 200) -> N >= 200
+    (10_000, None, 70.0, 100.0),  # rest at the target: N - 0.5 D >= 0.5 x 11000 - 400 - 5000 = 100
+    (10_000, 0.6, 50.0, 0.0),     # rest expected at 0.6: rhs = 5500 - 400 - 6000 = -900, no purchase
+])
+def test_annual_green_target_carried_into_a_daily_run(build, rest_kwh, rest_share, expected_cny, bought_kwh):
+    """Annual green share 0.5; so far this year 400 of 1000 kWh were green (0.4). Today: load
+    200 kWh, PV 100 kWh, import 0.5 CNY/kWh, certificates 0.2 CNY/kWh. The rule (module doc of
+    optimiser.targets): N - s D >= s (D0 + D_r) - N0 - r_r D_r. Buying G kWh gives N = 100 + G,
+    D = 200; cost 50 + 0.2 G."""
+    ytd = {"numerator_kwh": 400, "denominator_kwh": 1000, "rest_of_year_consumption_kwh": rest_kwh,
+           "rest_of_year_share": rest_share}
+    r = optimise(green_target_park(build, {"value": 0.5, "year_to_date": ytd}, 1))
+    assert r.summary["objective_cny"] == pytest.approx(expected_cny, abs=1e-6)
+    assert r.summary["green_purchased_kwh"] == pytest.approx(bought_kwh, abs=1e-6)
+    kpi = r.summary["kpis"]["green_electricity_share"]
+    assert kpi["year_to_date_value"] == pytest.approx((400 + 100 + bought_kwh) / 1200, abs=1e-9)
