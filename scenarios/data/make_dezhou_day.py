@@ -4,7 +4,7 @@ Deterministic and offline. PV is pvlib's Ineichen clear-sky irradiance (bundled
 Linke turbidity climatology) on a 25 deg south-facing plane through PVWatts with
 14 % losses, scaled by a fixed afternoon-cloud factor; wind follows a night-peaking
 profile typical of the North China plain in summer; the load is a two-shift
-industrial profile. The series are SYNTHETIC illustrations for the demo scenario,
+industrial profile; heat and EV columns feed ``dezhou_multi_energy_day.yaml``. The series are SYNTHETIC illustrations for the demo scenario,
 not measurements.
 
 Run: ``python scenarios/data/make_dezhou_day.py``.
@@ -37,8 +37,16 @@ def main() -> None:
                                 + 0.05 * np.sin(hour / 24 * 6 * np.pi), 0, 1)
     shift = (hour >= 7.5) & (hour < 22.5)
     load_kw = 18_000 + 9_000 * shift + 2_000 * np.sin((hour - 6) / 24 * 2 * np.pi)
+    step = np.arange(96)
+    present = (step < 28) | (step >= 72)  # logistics EVs plugged in 18:00-07:00
     frame = pd.DataFrame({"time": [t.isoformat() for t in index], "load_kw": load_kw.round(1),
-                          "pv_kw": pv_kw.round(1), "wind_kw": wind_kw.round(1)})
+                          "pv_kw": pv_kw.round(1), "wind_kw": wind_kw.round(1),
+                          # process hot water with a morning start-up peak [kW_th]
+                          "heat_kw_th": (4000 + 1500 * ((hour >= 6) & (hour < 9))).round(1),
+                          # fleet of 50 logistics EVs x 200 kWh: leaves 07:00 with 9,000 kWh, returns 18:00 with 3,000
+                          "ev_connected_kw": np.where(present, 3000.0, 0.0),
+                          "ev_arrival_kwh": np.where(step == 72, 3000.0, 0.0),
+                          "ev_departure_kwh": np.where(step == 27, 9000.0, 0.0)})
     frame.to_csv(Path(__file__).with_name("dezhou_day.csv"), index=False)
 
 
