@@ -278,3 +278,22 @@ def test_annual_green_target_carried_into_a_daily_run(build, rest_kwh, rest_shar
     assert r.summary["green_purchased_kwh"] == pytest.approx(bought_kwh, abs=1e-6)
     kpi = r.summary["kpis"]["green_electricity_share"]
     assert kpi["year_to_date_value"] == pytest.approx((400 + 100 + bought_kwh) / 1200, abs=1e-9)
+
+
+def test_zhangye_scenario_solves_with_all_rules_active():
+    """The bundled Zhangye scenario (direct wind + PV under all four direct-supply rules,
+    electrolysis with offtake, flow battery, clean share >= 0.80) solves and meets every rule."""
+    from pathlib import Path
+
+    from optimiser.scenario import load_scenario
+
+    s = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "zhangye_direct_supply.yaml")
+    r = optimise(s)
+    summary, acc = r.summary, r.summary["accounting"]
+    assert summary["status"] == "optimal"
+    assert summary["kpis"]["clean_energy_share"]["value"] >= 0.80 - 1e-9
+    available = summary["direct_supply_available_kwh"]
+    assert summary["direct_supply_self_kwh"] >= 0.60 * available - 1e-3
+    assert summary["direct_supply_export_kwh"] <= 0.20 * available + 1e-3
+    assert summary["direct_supply_self_kwh"] >= 0.50 * acc["electricity_consumed_kwh"] - 1e-3
+    assert summary["hydrogen_demand_kg"] == pytest.approx(3600.0)
