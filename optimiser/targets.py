@@ -241,10 +241,17 @@ def add_share_targets(model: pyo.ConcreteModel, ctx, scenario: "Scenario", skip:
 
 def emission_form(model: pyo.ConcreteModel, ctx, scenario: "Scenario") -> Form:
     """The model's emissions [tCO2] (grid import x grid factor, gas burnt, grey hydrogen), as in ``emissions_tco2``."""
+    from .assets.base import AssetBase
+    from .errors import ScenarioError
+
     dt = ctx.dt_h
     form = Form(ctx.n).add(dt * np.asarray(scenario.grid.emission_factor_tco2_per_mwh) / 1000.0, model.grid.import_kw)
     for asset in scenario.assets:
         block = model.asset[asset.name]
+        emits = type(asset).emissions_tco2 is not AssetBase.emissions_tco2
+        if emits and asset.kind not in ("gas_boiler", "hydrogen_demand"):
+            raise ScenarioError(f"objective: the emissions objective / cap does not yet cover asset kind "
+                                f"'{asset.kind}' ({asset.name}); add it to optimiser.targets.emission_form")
         if asset.kind == "gas_boiler":
             form.add(dt * asset.gas_per_heat() * asset.emission_factor_tco2_per_m3, block.heat_kw_th)
         elif asset.kind == "hydrogen_demand" and asset.grey_purchase_cny_per_kg is not None:

@@ -99,9 +99,11 @@ class DirectSupply(AssetBase):
     plants: list[DirectSupplyPlant] = Field(min_length=1, description="PV / wind plants on the line")
     line_limit_kw: float = Field(gt=0, description="capacity of the dedicated line [kW]")
     export_limit_kw: float = Field(0.0, ge=0, description="capacity of the project's own public-grid connection [kW]")
-    export_cny_per_kwh: NonNegativeSeries = Field(0.0, validate_default=True, description="price paid for the project's export [CNY/kWh]")
+    export_cny_per_kwh: NonNegativeSeries = Field(
+        0.0, validate_default=True, description="price paid for the project's export [CNY/kWh]")
     energy_price_cny_per_kwh: NonNegativeSeries = Field(
-        0.0, validate_default=True, description="price the park pays for direct-supplied electricity [CNY/kWh]; 0 for a park-owned project")
+        0.0, validate_default=True,
+        description="price the park pays for direct-supplied electricity [CNY/kWh]; 0 for a park-owned project")
     rules: DirectSupplyRules = Field(default_factory=DirectSupplyRules)
 
     @property
