@@ -188,6 +188,10 @@ def park_accounting(ds: xr.Dataset, scenario) -> dict:
             "curtailment_rate": row(curtailment, target_of("curtailment_rate_max", acc.curtailment_rate_max), "max",
                                     "-", "targets / accounting (95 % utilisation)"),
     }
+    year = ds.indexes["time"][0].year
+    for asset in scenario.assets:
+        if asset.kind == "direct_supply":
+            kpis.update(direct_supply_kpis(asset, _flows(ds, asset.name), scenario.horizon.dt_h, consumed, year, row))
     for name, key, term in (("green_electricity_share_min", "green_electricity_share", "green_electricity_share"),
                             ("clean_energy_share_min", "clean_energy_share", "clean_energy_share"),
                             ("curtailment_rate_max", "curtailment_rate", "utilisation")):
@@ -211,6 +215,29 @@ def park_accounting(ds: xr.Dataset, scenario) -> dict:
             "electricity_consumed_kwh": consumed,
             **{k: v for k, v in e.items() if k != "fuel_tco2"},
         },
+    }
+
+
+def direct_supply_kpis(asset, flows: dict[str, np.ndarray], dt_h: float, consumed_kwh: float, year: int, row) -> dict:
+    """The 650号 ratios of one direct-supply project, each against its rule (target None if the rule is off).
+
+    self-consumption ratio S/A (>= 60 %), export ratio X/A (<= 20 %), share of the park's
+    consumption S/C (>= 30 %, 35 % from 2030) and the direct-supply share S/C against
+    ``direct_supply_share_min``; S, X, A and C as in :mod:`optimiser.assets.direct_supply`.
+    """
+    available = float(flows["available_kw"].sum() * dt_h)
+    own = float(flows["self_kw"].sum() * dt_h)
+    exported = float(flows["export_kw"].sum() * dt_h)
+    rules, source = asset.rules, "发改能源〔2025〕650号 (scenario rules)"
+    share_of_load = _ratio(own, consumed_kwh, empty=0.0)
+    return {
+        f"{asset.name}_self_consumption_ratio": row(_ratio(own, available, empty=1.0),
+                                                    rules.self_min_fraction_of_available, "min", "-", source),
+        f"{asset.name}_export_ratio": row(_ratio(exported, available, empty=0.0),
+                                          rules.export_max_fraction_of_available, "max", "-", source),
+        f"{asset.name}_share_of_consumption": row(share_of_load, rules.load_fraction(year), "min", "-", source),
+        f"{asset.name}_direct_supply_share": row(share_of_load, rules.direct_supply_share_min, "min", "-",
+                                                 "seed 001: >= 50 % in principle (scenario rules)"),
     }
 
 

@@ -112,6 +112,12 @@ def test_direct_supply_export_cap_binds(build, cap, export, expected_cny):
     assert r.summary["kpis"]["green_electricity_share"]["value"] == pytest.approx(1.0)
     assert r.summary["kpis"]["curtailment_rate"]["value"] == pytest.approx((300 - export) / 1000, abs=1e-9)
     assert r.summary["accounting"]["park_emissions_tco2"] == pytest.approx(0.0, abs=1e-9)
+    kpis = r.summary["kpis"]
+    assert kpis["direct_self_consumption_ratio"]["value"] == pytest.approx(0.7) and kpis["direct_self_consumption_ratio"]["pass"]
+    assert kpis["direct_export_ratio"]["value"] == pytest.approx(export / 1000)
+    assert kpis["direct_export_ratio"]["pass"] is (True if cap is not None else None)
+    assert kpis["direct_share_of_consumption"]["value"] == pytest.approx(1.0)  # the line serves all 700 kWh
+    assert kpis["direct_direct_supply_share"]["target"] is None  # rule off by default
 
 
 def test_direct_supply_self_consumption_rule_is_infeasible_for_a_small_load(build):
