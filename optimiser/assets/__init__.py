@@ -11,6 +11,7 @@ from pydantic import Field
 from .base import AssetBase, BuildContext, Ports, RESERVED_NAMES
 from .battery import Battery
 from .boiler import ElectricBoiler, GasBoiler
+from .chp import CHP
 from .curtailable_load import CurtailableLoad
 from .demand import Demand
 from .demand_response import DemandResponse
@@ -28,6 +29,7 @@ from .renewable import PV, Wind
 from .shiftable_load import ShiftableLoad
 from .storage import Storage
 from .thermal_storage import ThermalStorage
+from .waste_heat import WasteHeat
 
 ASSET_KINDS = (
     Demand, PV, Wind, Battery, FlowBattery,
@@ -38,6 +40,8 @@ ASSET_KINDS = (
     DemandResponse,
     EVFleet,
     DirectSupply,
+    WasteHeat,
+    CHP,
 )
 
 Asset = Annotated[Union[ASSET_KINDS], Field(discriminator="kind")]

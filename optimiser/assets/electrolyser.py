@@ -6,7 +6,7 @@ from typing import Literal
 
 import numpy as np
 import pyomo.environ as pyo
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .base import ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Ports, bound_violations, values
 
@@ -42,6 +42,38 @@ class Electrolyser(AssetBase):
     into the hydrogen bus. Cost :math:`\\sum_t C y_t`; at the optimum
     :math:`y_t = \\max(0, u_t - u_{t-1})`, which the check recomputes from the
     reported status ``on``.
+
+    Ramp limits (optional ``ramp_kw_per_h`` :math:`R` [kW/h], up and down alike):
+
+    .. math::
+
+        |p_t - p_{t-1}| \\le R\\, \\Delta t, \\qquad p_{-1} = \\text{initial\\_power\\_kw}
+
+    (constraints ``ramp_up`` / ``ramp_down``; without ``initial_power_kw`` the first
+    step is free). Starting from off is a ramp too: with a minimum load above
+    :math:`R \\Delta t` a cold start is impossible.
+
+    Efficiency curve (optional ``efficiency_curve``: points :math:`(x_i, e_i)` of load
+    fraction and specific consumption [kWh/kg], :math:`0 < x_1 < \\dots < x_K = 1`):
+    hydrogen is the piecewise-linear production function through :math:`(0, 0)` and
+    :math:`(x_i P, x_i P / e_i)` (below :math:`x_1` the consumption is :math:`e_1`),
+    modelled with segments :math:`s_{k,t} \\in [0, (x_k - x_{k-1}) P]`:
+
+    .. math::
+
+        p_t = \\sum_k s_{k,t}, \\qquad h_t = \\sum_k g_k s_{k,t}, \\qquad
+        g_k = \\frac{x_k / e_k - x_{k-1} / e_{k-1}}{x_k - x_{k-1}} \\ [kg/kWh]
+
+    This LP is exact only if the production function is **concave**
+    (:math:`g_1 \\ge g_2 \\ge \\dots`: each further kW yields no more hydrogen than
+    the one before, i.e. the marginal kWh/kg does not fall with load): then, as long
+    as hydrogen has value, the optimum fills the segments in order and
+    :math:`h_t` lies on the curve. A curve whose marginal yield rises with load (a
+    convex part, e.g. kWh/kg falling steeply from low load) would let the LP use the
+    high-yield segment without the low-yield one: it would need binaries (SOS2) and
+    is rejected. If hydrogen has no value at some step (nowhere to put it at a
+    negative price) the LP may fill segments out of order; the independent check
+    then reports ``hydrogen_kg_per_h`` off the curve (exit 5) instead of accepting it.
     """
 
     kind: Literal["electrolyser"]
@@ -52,6 +84,53 @@ class Electrolyser(AssetBase):
     start_cost_cny: float = Field(0.0, ge=0, description="cost of one cold start [CNY/start]")
     initially_on: bool = Field(False, description="on before the first step (no start cost to stay on)")
     relax_to_lp: bool = Field(False, description="on/off status continuous in [0, 1] instead of binary (an LP)")
+    ramp_kw_per_h: float | None = Field(None, gt=0, description="most change of stack power per hour, up or down "
+                                                                "[kW/h]; none: unlimited")
+    initial_power_kw: float | None = Field(None, ge=0, description="stack power before the first step, for the "
+                                                                   "ramp limit [kW]; none: first step free")
+    efficiency_curve: list[tuple[float, float]] | None = Field(
+        None, min_length=1, description="(load fraction, kWh/kg) points, fractions increasing to 1; must give a "
+                                        "concave hydrogen production (replaces kwh_per_kg)")
+
+    @model_validator(mode="after")
+    def _curve_and_ramp(self) -> "Electrolyser":
+        if self.initial_power_kw is not None and self.initial_power_kw > self.power_kw:
+            raise ValueError(f"initial_power_kw {self.initial_power_kw:g} exceeds power_kw {self.power_kw:g}")
+        curve = self.efficiency_curve
+        if curve is None:
+            return self
+        x = np.array([c[0] for c in curve])
+        e = np.array([c[1] for c in curve])
+        if (e <= 0).any():
+            raise ValueError("efficiency_curve: kWh/kg must be > 0")
+        if x[0] <= 0 or (np.diff(x) <= 0).any() or abs(x[-1] - 1.0) > 1e-9:
+            raise ValueError("efficiency_curve: load fractions must increase strictly from above 0 to 1")
+        gains = self.segment_yields_kg_per_kwh()
+        rising = np.diff(gains) > 1e-12
+        if rising.any():
+            k = int(np.argmax(rising)) + 1
+            raise ValueError(
+                f"efficiency_curve is not concave: the segment to load {x[k]:g} yields {gains[k]:.6g} kg/kWh, more "
+                f"than the one before ({gains[k - 1]:.6g}); an LP cannot model it (it would need binaries)")
+        return self
+
+    def breakpoints(self) -> tuple[np.ndarray, np.ndarray]:
+        """Stack power [kW] and hydrogen [kg/h] at the curve's points, starting at (0, 0)."""
+        if self.efficiency_curve is None:
+            return np.array([0.0, self.power_kw]), np.array([0.0, self.power_kw / self.kwh_per_kg])
+        x = np.array([0.0] + [c[0] for c in self.efficiency_curve])
+        h = np.array([0.0] + [c[0] / c[1] for c in self.efficiency_curve])
+        return x * self.power_kw, h * self.power_kw
+
+    def segment_yields_kg_per_kwh(self) -> np.ndarray:
+        """Marginal hydrogen per kWh on each segment of the curve [kg/kWh]."""
+        p, h = self.breakpoints()
+        return np.diff(h) / np.diff(p)
+
+    def hydrogen_of(self, power_kw: np.ndarray) -> np.ndarray:
+        """Hydrogen produced at a stack power, on the curve [kg/h]."""
+        p, h = self.breakpoints()
+        return np.interp(power_kw, p, h)
 
     @property
     def has_status(self) -> bool:
@@ -61,7 +140,31 @@ class Electrolyser(AssetBase):
     def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
         power = self.power_kw
         block.power_kw = pyo.Var(ctx.steps, bounds=(0.0, power), doc="stack power [kW]")
-        ports = Ports(electric=[(-1.0, block.power_kw)], hydrogen=[(1.0 / self.kwh_per_kg, block.power_kw)])
+        if self.efficiency_curve is None:
+            ports = Ports(electric=[(-1.0, block.power_kw)], hydrogen=[(1.0 / self.kwh_per_kg, block.power_kw)])
+        else:
+            widths = np.diff(self.breakpoints()[0])
+            gains = self.segment_yields_kg_per_kwh()
+            block.segment = pyo.RangeSet(0, len(widths) - 1)
+            block.segment_kw = pyo.Var(ctx.steps, block.segment, bounds=lambda _, t, k: (0.0, float(widths[k])),
+                                       doc="stack power on each segment of the efficiency curve [kW]")
+            block.hydrogen_kg_per_h = pyo.Var(ctx.steps, bounds=(0.0, None), doc="hydrogen output [kg/h]")
+            block.power_by_segment = pyo.Constraint(ctx.steps, rule=lambda b, t: b.power_kw[t] == sum(
+                b.segment_kw[t, k] for k in b.segment))
+            block.hydrogen_by_segment = pyo.Constraint(ctx.steps, rule=lambda b, t: b.hydrogen_kg_per_h[t] == sum(
+                float(gains[k]) * b.segment_kw[t, k] for k in b.segment))
+            ports = Ports(electric=[(-1.0, block.power_kw)], hydrogen=[(1.0, block.hydrogen_kg_per_h)])
+        if self.ramp_kw_per_h is not None:
+            step = self.ramp_kw_per_h * ctx.dt_h
+            before = self.initial_power_kw
+
+            def _previous(b, t):
+                return b.power_kw[t - 1] if t else before
+
+            block.ramp_up = pyo.Constraint(ctx.steps, rule=lambda b, t: pyo.Constraint.Skip if (
+                t == 0 and before is None) else b.power_kw[t] - _previous(b, t) <= step)
+            block.ramp_down = pyo.Constraint(ctx.steps, rule=lambda b, t: pyo.Constraint.Skip if (
+                t == 0 and before is None) else _previous(b, t) - b.power_kw[t] <= step)
         if not self.has_status:
             return ports
         domain = pyo.UnitInterval if self.relax_to_lp else pyo.Binary
@@ -84,10 +187,11 @@ class Electrolyser(AssetBase):
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         power = values(block.power_kw)
         on = values(block.on) if self.has_status else (power > 0).astype(float)
+        hydrogen = power / self.kwh_per_kg if self.efficiency_curve is None else values(block.hydrogen_kg_per_h)
         return {
             "power_kw": power,
             "standby_kw": self.standby_kw * on,
-            "hydrogen_kg_per_h": power / self.kwh_per_kg,
+            "hydrogen_kg_per_h": hydrogen,
             "on": on,
         }
 
@@ -102,8 +206,23 @@ class Electrolyser(AssetBase):
     def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
         p, on = flows["power_kw"], flows["on"]
         out = bound_violations(self.name, "power_kw", p, 0.0, self.power_kw, tol)
-        if np.abs(flows["hydrogen_kg_per_h"] * self.kwh_per_kg - p).max() > tol:
-            out.append(f"{self.name}.hydrogen_kg_per_h is not power_kw / kwh_per_kg")
+        if self.efficiency_curve is None:
+            if np.abs(flows["hydrogen_kg_per_h"] * self.kwh_per_kg - p).max() > tol:
+                out.append(f"{self.name}.hydrogen_kg_per_h is not power_kw / kwh_per_kg")
+        else:
+            gap = np.abs(flows["hydrogen_kg_per_h"] - self.hydrogen_of(p))
+            if (gap > tol).any():
+                i = int(np.argmax(gap))
+                out.append(f"{self.name}.hydrogen_kg_per_h = {flows['hydrogen_kg_per_h'][i]:.6g} at step {i} is off "
+                           f"its efficiency curve ({self.hydrogen_of(p)[i]:.6g} at {p[i]:.6g} kW)")
+        if self.ramp_kw_per_h is not None:
+            step = self.ramp_kw_per_h * dt_h
+            previous = np.concatenate([[np.nan if self.initial_power_kw is None else self.initial_power_kw], p[:-1]])
+            jump = np.nan_to_num(np.abs(p - previous), nan=0.0)
+            if (jump > step + tol).any():
+                i = int(np.argmax(jump))
+                out.append(f"{self.name}.power_kw changes by {jump[i]:.6g} kW at step {i}, more than the ramp "
+                           f"limit {step:.6g} kW per step")
         if not self.has_status:
             return out
         out += bound_violations(self.name, "on", on, 0.0, 1.0, 1e-6)
