@@ -188,10 +188,8 @@ def share_forms(model: pyo.ConcreteModel, ctx, scenario: "Scenario") -> dict[str
             direct.add(dt, block.self_kw)
             direct_x.add(dt, block.export_kw)
             available += float(np.sum(asset.available_kw) * dt)
-        elif asset.kind == "gas_boiler":
-            fuel.add(dt * asset.gas_per_heat() * acc.gas_kgce_per_m3 / acc.kgce_per_kwh, block.heat_kw_th)
-        elif asset.kind == "hydrogen_demand" and asset.grey_purchase_cny_per_kg is not None:
-            fuel.add(dt * acc.hydrogen_kgce_per_kg / acc.kgce_per_kwh, block.bought_kg_per_h)
+        for use in asset.fuel_use(block, ctx):
+            fuel.add(use.coef, use.var, scale=_fuel_kgce_per_unit(use.fuel, acc) / acc.kgce_per_kwh)
     for p in scenario.targets.green_purchases:
         green_bought.add(dt, _product_var(model.targets, p.name, ctx))
     consumed = imp.plus(exp, -1).plus(onsite).plus(direct)
@@ -202,6 +200,11 @@ def share_forms(model: pyo.ConcreteModel, ctx, scenario: "Scenario") -> dict[str
     avail.constant = available
     return {"green_electricity_share": (green, consumed), "clean_energy_share": (clean, consumed.plus(fuel)),
             "utilisation": (used, avail), "consumed": (consumed, consumed), "direct_self": (direct, direct)}
+
+
+def _fuel_kgce_per_unit(fuel: str, acc) -> float:
+    """Coal equivalent of one unit of a fuel [kgce/m3 or kgce/kg] from the accounting section."""
+    return {"gas_m3": acc.gas_kgce_per_m3, "grey_hydrogen_kg": acc.hydrogen_kgce_per_kg}[fuel]
 
 
 def add_share_targets(model: pyo.ConcreteModel, ctx, scenario: "Scenario", skip: str | None = None) -> list:
@@ -240,20 +243,10 @@ def add_share_targets(model: pyo.ConcreteModel, ctx, scenario: "Scenario", skip:
 
 
 def emission_form(model: pyo.ConcreteModel, ctx, scenario: "Scenario") -> Form:
-    """The model's emissions [tCO2] (grid import x grid factor, gas burnt, grey hydrogen), as in ``emissions_tco2``."""
-    from .assets.base import AssetBase
-    from .errors import ScenarioError
-
+    """The model's emissions [tCO2]: grid import x grid factor plus every asset's fuel use (gas, grey hydrogen)."""
     dt = ctx.dt_h
     form = Form(ctx.n).add(dt * np.asarray(scenario.grid.emission_factor_tco2_per_mwh) / 1000.0, model.grid.import_kw)
     for asset in scenario.assets:
-        block = model.asset[asset.name]
-        emits = type(asset).emissions_tco2 is not AssetBase.emissions_tco2
-        if emits and asset.kind not in ("gas_boiler", "hydrogen_demand"):
-            raise ScenarioError(f"objective: the emissions objective / cap does not yet cover asset kind "
-                                f"'{asset.kind}' ({asset.name}); add it to optimiser.targets.emission_form")
-        if asset.kind == "gas_boiler":
-            form.add(dt * asset.gas_per_heat() * asset.emission_factor_tco2_per_m3, block.heat_kw_th)
-        elif asset.kind == "hydrogen_demand" and asset.grey_purchase_cny_per_kg is not None:
-            form.add(dt * asset.grey_emission_kg_co2_per_kg / 1000.0, block.bought_kg_per_h)
+        for use in asset.fuel_use(model.asset[asset.name], ctx):
+            form.add(use.coef, use.var, scale=use.tco2_per_unit)
     return form

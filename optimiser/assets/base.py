@@ -97,6 +97,21 @@ class Ports:
         return bool(terms) or fixed is not None
 
 
+@dataclass
+class FuelUse:
+    """Fuel an asset burns or buys, as a linear term of one of its variables.
+
+    Per step the quantity is ``coef[t] * var[t]`` in the fuel's unit (``gas_m3``: m3 of
+    natural gas; ``grey_hydrogen_kg``: kg of bought fossil hydrogen); each unit emits
+    ``tco2_per_unit``. Targets and the emissions objective read fuels only through this.
+    """
+
+    fuel: str
+    coef: Coef
+    var: pyo.Var
+    tco2_per_unit: float
+
+
 def values(var: pyo.Var) -> np.ndarray:
     """Solution values of an indexed variable, in index order."""
     return np.fromiter((v.value for v in var.values()), dtype=float, count=len(var))
@@ -143,6 +158,10 @@ class AssetBase(BaseModel):
     def emissions_tco2(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
         """The asset's own emissions over the horizon (fuel burnt, grey hydrogen bought) [tCO2]."""
         return 0.0
+
+    def fuel_use(self, block: pyo.Block, ctx: BuildContext) -> list[FuelUse]:
+        """The model's fuel terms of an emitting asset (must match ``emissions_tco2``); none by default."""
+        return []
 
     def totals(self, flows: dict[str, np.ndarray], dt_h: float) -> dict[str, float]:
         """The asset's contributions to park-wide KPIs (summed over assets by key), e.g. ``gas_m3``."""

@@ -34,7 +34,7 @@ import pyomo.environ as pyo
 from pydantic import Field
 
 from ..series import NonNegativeSeries
-from .base import ELECTRICITY, HEAT, AssetBase, BuildContext, Ports, bound_violations, values
+from .base import FuelUse, ELECTRICITY, HEAT, AssetBase, BuildContext, Ports, bound_violations, values
 
 GAS_LHV_KWH_PER_M3 = 9.97
 """typical lower heating value of natural gas, 35.9 MJ/m3 [kWh/m3]"""
@@ -103,6 +103,9 @@ class GasBoiler(_Boiler):
         price = self.gas_price_cny_per_m3 + ctx.carbon_price_cny_per_tco2 * self.emission_factor_tco2_per_m3
         ports.cost = [(ctx.dt_h * self.gas_per_heat() * price, block.heat_kw_th)]
         return ports
+
+    def fuel_use(self, block: pyo.Block, ctx: BuildContext) -> list[FuelUse]:
+        return [FuelUse("gas_m3", ctx.dt_h * self.gas_per_heat(), block.heat_kw_th, self.emission_factor_tco2_per_m3)]
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         heat = values(block.heat_kw_th)

@@ -44,7 +44,7 @@ import pyomo.environ as pyo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..series import NonNegativeSeries
-from .base import ELECTRICITY, HEAT, AssetBase, BuildContext, Ports, bound_violations, values
+from .base import FuelUse, ELECTRICITY, HEAT, AssetBase, BuildContext, Ports, bound_violations, values
 from .boiler import GAS_EMISSION_FACTOR_TCO2_PER_M3, GAS_LHV_KWH_PER_M3
 
 
@@ -130,6 +130,9 @@ class CHP(AssetBase):
         price = self.gas_price_cny_per_m3 + ctx.carbon_price_cny_per_tco2 * self.emission_factor_tco2_per_m3
         return Ports(electric=[(1.0, block.power_kw)], heat=[(1.0, block.heat_kw_th)],
                      cost=[(ctx.dt_h * price / self.lhv_kwh_per_m3, block.fuel_kw)])
+
+    def fuel_use(self, block: pyo.Block, ctx: BuildContext) -> list[FuelUse]:
+        return [FuelUse("gas_m3", ctx.dt_h / self.lhv_kwh_per_m3, block.fuel_kw, self.emission_factor_tco2_per_m3)]
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         out = {"power_kw": values(block.power_kw), "heat_kw_th": values(block.heat_kw_th)}

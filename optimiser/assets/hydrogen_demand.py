@@ -9,7 +9,7 @@ import pyomo.environ as pyo
 from pydantic import Field
 
 from ..series import NonNegativeSeries
-from .base import HYDROGEN, AssetBase, BuildContext, Ports, bound_violations, values
+from .base import FuelUse, HYDROGEN, AssetBase, BuildContext, Ports, bound_violations, values
 
 GREY_EMISSION_KG_CO2_PER_KG = 11.2
 """steam methane reforming, life cycle including upstream gas supply [kgCO2/kgH2]"""
@@ -60,6 +60,11 @@ class HydrogenDemand(AssetBase):
             ports.hydrogen = [(1.0, block.bought_kg_per_h)]
             ports.cost = [(ctx.dt_h * price, block.bought_kg_per_h)]
         return ports
+
+    def fuel_use(self, block: pyo.Block, ctx: BuildContext) -> list[FuelUse]:
+        if self.grey_purchase_cny_per_kg is None:
+            return []
+        return [FuelUse("grey_hydrogen_kg", ctx.dt_h, block.bought_kg_per_h, self.grey_emission_kg_co2_per_kg / 1000.0)]
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         demand = np.asarray(self.demand_kg_per_h)
