@@ -27,16 +27,17 @@ def bus_stacks(ds: xr.Dataset, scenario: Scenario, bus: str) -> tuple[dict, dict
         injection = asset.net_injection(f).get(bus)
         if injection is None:
             continue
-        if asset.storage or asset.kind == "hydrogen_storage":
-            supply[f"{asset.name} discharge"] = np.clip(injection, 0.0, None)
-            uses[f"{asset.name} charge"] = np.clip(-injection, 0.0, None)
-        elif asset.kind == "hydrogen_demand":
+        if asset.kind == "hydrogen_demand":
             supply[f"{asset.name} grey purchase"] = f["bought_kg_per_h"]
             uses[f"{asset.name} demand"] = f["demand_kg_per_h"]
-        elif (injection >= 0).all():
-            supply[f"{asset.name} ({asset.kind})"] = injection
-        else:
-            uses[f"{asset.name} ({asset.kind})"] = -injection
+            continue
+        stored = asset.storage or asset.kind == "hydrogen_storage"
+        label_in, label_out = (("discharge", "charge") if stored else (f"({asset.kind})", f"({asset.kind})"))
+        tiny = 1e-6 * max(1.0, float(np.abs(injection).max()))  # solver noise around zero
+        if injection.max() > tiny:
+            supply[f"{asset.name} {label_in}"] = np.clip(injection, 0.0, None)
+        if injection.min() < -tiny:
+            uses[f"{asset.name} {label_out}"] = np.clip(-injection, 0.0, None)
     return supply, uses
 
 
