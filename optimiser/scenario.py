@@ -94,6 +94,8 @@ class Targets(BaseModel):
         "green purchases [-]")
     clean_energy_share_min: ShareTarget | None = Field(
         None, description="minimum clean share of energy consumption in tce [-] (910号 guide 0.90; Zhangye 0.80)")
+    non_fossil_share_min: ShareTarget | None = Field(
+        None, description="minimum non-fossil share of all energy (gas counts as fossil) [-]; number or {value, penalty_cny_per_kwh, year_to_date}")
     curtailment_rate_max: ShareTarget | None = Field(
         None, description="maximum curtailed / available energy of on-site and direct-supply plants [-]")
     green_purchases: list[GreenPurchase] = Field(

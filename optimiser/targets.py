@@ -7,7 +7,8 @@ Every share is a ratio N / D of linear horizon totals [kWh] (see
 target                         N                                          D
 ============================== ========================================== ===================================
 ``green_electricity_share_min`` R + S - X + G                              C = I - X + R + S
-``clean_energy_share_min``      N_green + φ (I - G)                        C + (k_g·gas + k_h·H2) / k_e
+``non_fossil_share_min``        N_green + φ (I - G)                        E = C + (k_g·gas + k_h·H2) / k_e
+``clean_energy_share_min``      N_non_fossil + k_g·gas / k_e (if gas clean) E
 ``curtailment_rate_max`` r      R + S + S_x  (used)                        A (available), share 1 - r
 ============================== ========================================== ===================================
 
@@ -43,8 +44,10 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Scenario
 
-SHARE_TARGETS = ("green_electricity_share_min", "clean_energy_share_min", "curtailment_rate_max")
+SHARE_TARGETS = ("green_electricity_share_min", "clean_energy_share_min", "non_fossil_share_min",
+                 "curtailment_rate_max")
 TERM_OF = {"green_electricity_share_min": "green_electricity_share", "clean_energy_share_min": "clean_energy_share",
+           "non_fossil_share_min": "non_fossil_share",
            "curtailment_rate_max": "utilisation"}
 
 
@@ -177,7 +180,7 @@ def share_forms(model: pyo.ConcreteModel, ctx, scenario: "Scenario") -> dict[str
     """(N, D) of every share as linear forms of the model's variables [kWh] (see module doc)."""
     n, dt, acc = ctx.n, ctx.dt_h, scenario.accounting
     imp, exp = Form(n).add(dt, model.grid.import_kw), Form(n).add(dt, model.grid.export_kw)
-    onsite, direct, direct_x, fuel, green_bought = Form(n), Form(n), Form(n), Form(n), Form(n)
+    onsite, direct, direct_x, gas, fuel, green_bought = Form(n), Form(n), Form(n), Form(n), Form(n), Form(n)
     available = 0.0
     for asset in scenario.assets:
         block = model.asset[asset.name]
@@ -190,15 +193,20 @@ def share_forms(model: pyo.ConcreteModel, ctx, scenario: "Scenario") -> dict[str
             available += float(np.sum(asset.available_kw) * dt)
         for use in asset.fuel_use(block, ctx):
             fuel.add(use.coef, use.var, scale=_fuel_kgce_per_unit(use.fuel, acc) / acc.kgce_per_kwh)
+            if use.fuel == "gas_m3":
+                gas.add(use.coef, use.var, scale=acc.gas_kgce_per_m3 / acc.kgce_per_kwh)
     for p in scenario.targets.green_purchases:
         green_bought.add(dt, _product_var(model.targets, p.name, ctx))
     consumed = imp.plus(exp, -1).plus(onsite).plus(direct)
     green = onsite.plus(direct).plus(exp, -1).plus(green_bought)
-    clean = green.plus(imp, acc.grid_non_fossil_share).plus(green_bought, -acc.grid_non_fossil_share)
+    non_fossil = green.plus(imp, acc.grid_non_fossil_share).plus(green_bought, -acc.grid_non_fossil_share)
+    clean = non_fossil.plus(gas) if acc.natural_gas_is_clean else non_fossil
     used = onsite.plus(direct).plus(direct_x)
     avail = Form(n)
     avail.constant = available
-    return {"green_electricity_share": (green, consumed), "clean_energy_share": (clean, consumed.plus(fuel)),
+    energy = consumed.plus(fuel)
+    return {"green_electricity_share": (green, consumed), "clean_energy_share": (clean, energy),
+            "non_fossil_share": (non_fossil, energy),
             "utilisation": (used, avail), "consumed": (consumed, consumed), "direct_self": (direct, direct)}
 
 

@@ -47,17 +47,29 @@ def test_chp_under_an_emissions_cap(build):
     assert r.summary["objective_cny"] == pytest.approx(100 - x + x * gas_m3_per_kw * 3.0, abs=1e-6)
 
 
-def test_chp_gas_counts_in_the_clean_energy_share(build):
-    """Load 100 kW, PV 60 kW, the rest from the CHP (x kW) or the grid. Clean share = 60 / (60 + grid
+@pytest.mark.parametrize("target", [{"non_fossil_share_min": 0.55},
+                                    {"clean_energy_share_min": 0.55}])
+def test_chp_gas_counts_in_the_energy_shares(build, target):
+    """Load 100 kW, PV 60 kW, the rest from the CHP (x kW) or the grid. Non-fossil share = 60 / (60 + grid
     (100 - 60 - x) + gas as kWh-equivalent): gas = 2.5 x / 9.97 m3 x 1.2143 kgce/m3 / 0.1229 kgce/kWh
     = 2.4776 x. Share >= 0.55 needs 60 / (100 + 1.4776 x) >= 0.55, so x <= 6.77 kW: the target binds
-    (the CHP is cheaper than the grid), and the model and the independent check must agree."""
+    (the CHP is cheaper than the grid), and the model and the independent check must agree.
+    The clean-energy share is the same here with ``natural_gas_is_clean: false``; by default gas is
+    clean, the CHP is unconstrained and the share is 1."""
     grid = {"import_limit_kw": 1000, "export_limit_kw": 0, "emission_factor_tco2_per_mwh": 0.5}
     assets = [{"name": "load", "kind": "demand", "demand_kw": 100},
               {"name": "pv", "kind": "pv", "available_kw": 60}, CHP]
-    r = optimise(build(1, grid=grid, tariff={"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.0},
-                       assets=assets, targets={"clean_energy_share_min": 0.55}))
-    assert r.summary["kpis"]["clean_energy_share"]["value"] == pytest.approx(0.55, abs=1e-9)
+    tariff = {"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.0}
+    (name,) = target
+    kpi = name.removesuffix("_min")
     gas_kwh_eq_per_kw = 2.5 / 9.97 * 1.2143 / 0.1229
     x = (60 / 0.55 - 100) / (gas_kwh_eq_per_kw - 1)
+    r = optimise(build(1, grid=grid, tariff=tariff, assets=assets, targets=target,
+                       accounting={"natural_gas_is_clean": False}))
+    assert r.summary["kpis"][kpi]["value"] == pytest.approx(0.55, abs=1e-9)
     assert r.summary["chp_power_kwh"] == pytest.approx(x, abs=1e-6)
+    r = optimise(build(1, grid=grid, tariff=tariff, assets=assets, targets=target))
+    if kpi == "clean_energy_share":
+        assert r.summary["kpis"][kpi]["value"] == pytest.approx(1.0) and r.summary["chp_power_kwh"] == pytest.approx(40)
+    else:
+        assert r.summary["chp_power_kwh"] == pytest.approx(x, abs=1e-6)

@@ -50,9 +50,11 @@ def test_park_carbon_accounting_worked_example(build, method, kgce):
     0.43625 / 0.135043 = 3.230452 tCO2/tce; coal-equivalent (1000 x 0.3 + 12.143) / 1000 =
     0.312143 tce -> 1.397597 tCO2/tce. Annualised 0.135043 x 8760 = 1183 tce/yr < 1 Mtce:
     limit 0.20 (fail).
-    Shares: green 500 / 1000 = 0.5 (pass, target 0.5); clean 500 x k / (1000 k + 12.143)
-    = 61.45 / 135.043 = 0.455040 (calorific) or 150 / 312.143 = 0.480549, below the 910号
-    guide 0.90 (fail); curtailment 0 (pass, <= 0.05).
+    Shares: green 500 / 1000 = 0.5 (pass, target 0.5); non-fossil 500 x k / (1000 k + 12.143)
+    = 61.45 / 135.043 = 0.455040 (calorific) or 150 / 312.143 = 0.480549; clean (natural gas
+    counts as clean by default) (500 k + 12.143) / (1000 k + 12.143) = 73.593 / 135.043 =
+    0.544960 or 162.143 / 312.143 = 0.519451, below the 910号 guide 0.90 (fail); curtailment 0
+    (pass, <= 0.05).
     """
     r = optimise(accounting_park(build, electricity_tce_method=method))
     s = r.summary
@@ -65,12 +67,13 @@ def test_park_carbon_accounting_worked_example(build, method, kgce):
     assert acc["park_emissions_tco2"] == pytest.approx(0.43625, abs=1e-9)
     energy = (1000 * kgce + 12.143) / 1000
     assert acc["energy_consumption_tce"] == pytest.approx(energy, rel=1e-9)
-    expected = {"calorific": (3.230452, 0.455040), "coal_equivalent": (1.397597, 0.480549)}[method]
+    expected = {"calorific": (3.230452, 0.544960, 0.455040), "coal_equivalent": (1.397597, 0.519451, 0.480549)}[method]
     assert k["carbon_intensity_tco2_per_tce"]["value"] == pytest.approx(expected[0], abs=1e-6)
     assert k["carbon_intensity_tco2_per_tce"]["target"] == 0.20
     assert k["carbon_intensity_tco2_per_tce"]["pass"] is False
     assert k["clean_energy_share"]["value"] == pytest.approx(expected[1], abs=1e-6)
     assert k["clean_energy_share"]["pass"] is False
+    assert k["non_fossil_share"]["value"] == pytest.approx(expected[2], abs=1e-6)
     assert k["green_electricity_share"] == pytest.approx(
         {"value": 0.5, "target": 0.5, "kind": "min", "pass": True, "unit": "-", "source": "targets / accounting"})
     assert k["curtailment_rate"]["value"] == pytest.approx(0.0) and k["curtailment_rate"]["pass"] is True
