@@ -12,8 +12,6 @@ import xarray as xr
 
 from . import __version__
 from .accounting import park_accounting
-from .assets.grid import simultaneous_trade_steps
-from .assets.storage import simultaneous_steps
 from .check import check_solution, tolerance_kw
 from .errors import InfeasibleError, SolutionCheckError
 from .model import build_model
@@ -49,14 +47,9 @@ def needs_binaries(scenario: Scenario) -> bool:
 def has_simultaneous_flows(ds: xr.Dataset, scenario: Scenario) -> bool:
     """True if any storage charges and discharges, or the grid imports and exports, in one step."""
     tol = tolerance_kw(ds)
-    if simultaneous_trade_steps(asset_flows(ds, "grid"), tol).size:
+    if scenario.grid.simultaneous_flow_steps(asset_flows(ds, "grid"), tol).size:
         return True
-    for asset in scenario.assets:
-        flows = asset_flows(ds, asset.name)
-        steps = simultaneous_steps(flows, tol) if asset.storage else asset.simultaneous_flow_steps(flows, tol)
-        if steps.size:
-            return True
-    return False
+    return any(a.simultaneous_flow_steps(asset_flows(ds, a.name), tol).size for a in scenario.assets)
 
 
 def optimise(

@@ -168,8 +168,13 @@ class AssetBase(BaseModel):
         return {}
 
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
-        """Steps with physically impossible simultaneous opposite flows (non-``storage`` assets)."""
+        """Steps with physically impossible simultaneous opposite flows (none by default)."""
         return np.zeros(0, dtype=int)
+
+
+def both_above(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
+    """Steps at which two opposite flows (charge and discharge, import and export) both exceed ``tol``."""
+    return np.flatnonzero(np.minimum(a, b) > tol)
 
 
 def bound_violations(name: str, label: str, x: np.ndarray, lower, upper, tol: float) -> list[str]:

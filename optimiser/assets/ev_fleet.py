@@ -52,7 +52,7 @@ import pyomo.environ as pyo
 from pydantic import Field, model_validator
 
 from ..series import NonNegativeSeries
-from .base import AssetBase, BuildContext, Ports, bound_violations, values
+from .base import both_above, AssetBase, BuildContext, Ports, bound_violations, values
 
 
 class EVFleet(AssetBase):
@@ -151,7 +151,7 @@ class EVFleet(AssetBase):
         return out
 
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
-        return np.flatnonzero(np.minimum(flows["charge_kw"], flows["discharge_kw"]) > tol)
+        return both_above(flows["charge_kw"], flows["discharge_kw"], tol)
 
     def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
         return float(self.degradation_cost_cny_per_kwh * dt_h * flows["discharge_kw"].sum())

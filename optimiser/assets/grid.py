@@ -7,7 +7,7 @@ import pyomo.environ as pyo
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..series import NonNegativeSeries
-from .base import BuildContext, Ports, bound_violations, values
+from .base import both_above, BuildContext, Ports, bound_violations, values
 
 HOURS_PER_MONTH = 730.0
 """8760 h / 12: the month over which a demand charge is quoted [h]"""
@@ -105,12 +105,11 @@ class Grid(BaseModel):
     def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
         out = bound_violations("grid", "import_kw", flows["import_kw"], 0.0, self.import_limit_kw, tol)
         out += bound_violations("grid", "export_kw", flows["export_kw"], 0.0, self.export_limit_kw, tol)
-        both = simultaneous_trade_steps(flows, tol)
+        both = self.simultaneous_flow_steps(flows, tol)
         if both.size:
             out.append(f"grid imports and exports at once at {both.size} steps (first step {both[0]})")
         return out
 
-
-def simultaneous_trade_steps(flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
-    """Steps at which the grid both imports and exports more than ``tol`` kW."""
-    return np.flatnonzero(np.minimum(flows["import_kw"], flows["export_kw"]) > tol)
+    def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
+        """Steps at which the grid both imports and exports more than ``tol`` kW."""
+        return both_above(flows["import_kw"], flows["export_kw"], tol)

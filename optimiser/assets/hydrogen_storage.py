@@ -8,7 +8,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pydantic import Field, model_validator
 
-from .base import ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Ports, bound_violations, values
+from .base import both_above, ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Ports, bound_violations, values
 from .storage import EndRule
 
 
@@ -144,4 +144,4 @@ class HydrogenStorage(AssetBase):
         return out
 
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
-        return np.flatnonzero(np.minimum(flows["charge_kg_per_h"], flows["discharge_kg_per_h"]) > tol)
+        return both_above(flows["charge_kg_per_h"], flows["discharge_kg_per_h"], tol)

@@ -28,7 +28,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pydantic import Field, model_validator
 
-from .base import AssetBase, BuildContext, Ports, bound_violations, values
+from .base import both_above, AssetBase, BuildContext, Ports, bound_violations, values
 
 EndRule = Literal["equal_initial", "at_least", "free", "cyclic"]
 
@@ -159,12 +159,11 @@ class Storage(AssetBase):
             out.append(f"{self.name} ends at {s[-1]:.6g} kWh, not its initial {self.initial_soc_kwh:.6g} kWh")
         if self.end_rule == "at_least" and s[-1] < self.end_soc_min_fraction * self.energy_kwh - tol:
             out.append(f"{self.name} ends at {s[-1]:.6g} kWh, below its end minimum")
-        both = simultaneous_steps(flows, tol)
+        both = self.simultaneous_flow_steps(flows, tol)
         if both.size:
             out.append(f"{self.name} charges and discharges at once at {both.size} steps (first step {both[0]})")
         return out
 
-
-def simultaneous_steps(flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
-    """Steps at which a storage both charges and discharges more than ``tol`` kW."""
-    return np.flatnonzero(np.minimum(flows["charge_kw"], flows["discharge_kw"]) > tol)
+    def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
+        """Steps at which the storage both charges and discharges more than ``tol``."""
+        return both_above(flows["charge_kw"], flows["discharge_kw"], tol)
