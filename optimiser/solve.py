@@ -32,6 +32,8 @@ class SolveInfo:
     mip_gap: float | None
     handover_seconds: float
     solve_seconds: float
+    load_seconds: float
+    """reading the solution back into the Pyomo variables (part of result extraction)"""
     n_variables: int
     n_constraints: int
     n_binaries: int
@@ -107,7 +109,9 @@ def solve(
     in_form = {id(var) for var in columns}
     for var in model.component_data_objects(pyo.Var, descend_into=True):
         if id(var) not in in_form:  # appears nowhere: any value within its bounds is optimal
-            var.set_value(min(max(0.0, var.lb if var.lb is not None else 0.0), var.ub if var.ub is not None else 0.0))
+            value = 0.0 if var.lb is None else max(0.0, var.lb)
+            var.set_value(value if var.ub is None else min(value, var.ub))
+    t3 = time.perf_counter()
     gap = info.mip_gap if integer.any() else None
     return SolveInfo(
         status=result,
@@ -115,6 +119,7 @@ def solve(
         mip_gap=None if gap is None or not np.isfinite(gap) else float(gap),
         handover_seconds=t1 - t0,
         solve_seconds=t2 - t1,
+        load_seconds=t3 - t2,
         n_variables=n_col,
         n_constraints=n_row,
         n_binaries=int(integer.sum()),
