@@ -10,7 +10,8 @@ import numpy as np
 import xarray as xr
 
 from .accounting import energy_totals, share_terms
-from .assets.base import BUS_UNITS, ELECTRICITY, bound_violations
+from .assets.base import BUS_UNITS, ELECTRICITY, HEAT, bound_violations
+from .heat_levels import CASCADE, cascade_violations, level_of, level_residuals
 from .results import FLOW_UNITS, asset_flows, kpis
 from .scenario import Scenario
 from .targets import SHARE_TARGETS, TERM_OF, required_share
@@ -30,20 +31,30 @@ def check_solution(ds: xr.Dataset, scenario: Scenario, objective_cny: float) -> 
 
     Checks: each asset's bounds and dynamics (state-of-charge continuity, end
     rule, no simultaneous charge and discharge), grid limits, the balance of
-    every bus (electricity, heat, hydrogen) at every step, the objective
+    every bus (electricity, each heat level with its cascade, hydrogen) at every step, the objective
     recomputed from the flows, and the targets.
     """
     dt, tol = scenario.horizon.dt_h, tolerance_kw(ds)
     grid = asset_flows(ds, "grid")
     problems = scenario.grid.check(grid, dt, tol)
     residuals = {ELECTRICITY: scenario.grid.net_injection_kw(grid)}
+    heat = {}
     for asset in scenario.assets:
         flows = asset_flows(ds, asset.name)
         problems += asset.check(flows, dt, tol)
         for bus, injection in asset.net_injection(flows).items():
-            residuals[bus] = residuals.get(bus, 0.0) + injection
+            if bus == HEAT:
+                heat[level_of(asset)] = heat.get(level_of(asset), 0.0) + injection
+            else:
+                residuals[bus] = residuals.get(bus, 0.0) + injection
     for bus, residual in residuals.items():
         problems += balance_violations(bus, residual, ds, tol)
+    if heat:
+        cascade = asset_flows(ds, CASCADE)
+        problems += cascade_violations(scenario.heat_levels, cascade, tol)
+        for level, residual in level_residuals(scenario.heat_levels, heat, cascade).items():
+            problems += balance_violations(HEAT, residual, ds, tol,
+                                           label=f"heat ({level})" if scenario.heat_levels else HEAT)
     totals = kpis(ds, scenario)
     gross_cny = 1.0 + abs(objective_cny) + abs(totals["demand_charge_cny"]) + abs(totals["asset_cost_cny"])
     gross_cny += dt * float(
@@ -109,12 +120,13 @@ def target_violations(ds: xr.Dataset, scenario: Scenario, tol: float) -> list[st
     return problems
 
 
-def balance_violations(bus: str, residual: np.ndarray, ds: xr.Dataset, tol: float) -> list[str]:
-    """A message if the summed injections into ``bus`` are not zero at some step (the worst step)."""
+def balance_violations(bus: str, residual: np.ndarray, ds: xr.Dataset, tol: float, label: str | None = None) -> list[str]:
+    """A message if the summed injections into ``bus`` (``label``: e.g. one heat level) are not zero
+    at some step (the worst step)."""
     residual = np.broadcast_to(residual, (ds.sizes["time"],))
     worst = int(np.argmax(np.abs(residual)))
     if abs(residual[worst]) <= tol:
         return []
-    label = "bus" if bus == ELECTRICITY else bus
+    label = label or ("bus" if bus == ELECTRICITY else bus)
     when = ds.indexes["time"][worst].isoformat()
     return [f"{label} balance is off by {residual[worst]:.6g} {BUS_UNITS[bus]} at step {worst} ({when})"]

@@ -7,7 +7,8 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from .assets import BuildContext, Ports
-from .assets.base import BALANCE_NAMES, BUS_UNITS, BUSES, ELECTRICITY
+from .assets.base import BALANCE_NAMES, BUS_UNITS, ELECTRICITY, HEAT, HYDROGEN
+from .heat_levels import add_heat_balances
 from .scenario import Scenario
 from .targets import add_green_purchases, add_share_targets, emission_form
 
@@ -18,8 +19,9 @@ def build_model(scenario: Scenario, binaries: bool = False, skip_target: str | N
     Notes
     -----
     Bus balances at every step: the sum of all assets' ports on a bus is zero:
-    ``bus_balance`` (electricity) [kW], always; ``heat_balance`` [kW_th] and
-    ``hydrogen_balance`` [kg/h] only if some asset has a port on that bus.
+    ``bus_balance`` (electricity) [kW], always; ``heat_balance`` [kW_th] (per heat
+    level, :mod:`optimiser.heat_levels`) and ``hydrogen_balance`` [kg/h] only if some
+    asset has a port on that bus.
     Objective [CNY]: the sum of all assets' cost ports (grid energy, demand
     charge and carbon cost, storage ageing, fuel, purchases, start-ups). ``targets.renewable_share_min`` :math:`s` adds
     :math:`(1-s)(G - X) \\ge s\\,I` over the horizon, with renewable output
@@ -47,9 +49,11 @@ def build_model(scenario: Scenario, binaries: bool = False, skip_target: str | N
     for asset in scenario.assets:
         ports[asset.name] = asset.build(model.asset[asset.name], ctx)
 
-    for bus in BUSES:
+    for bus in (ELECTRICITY, HYDROGEN):
         if bus == ELECTRICITY or any(p.uses(bus) for p in ports.values()):
             _add_bus_balance(model, ctx, ports.values(), bus)
+    if any(p.uses(HEAT) for p in ports.values()):
+        add_heat_balances(model, ctx, scenario.heat_levels, scenario.assets, ports)
     model.targets = pyo.Block()
     if scenario.targets.renewable_share_min is not None:
         _add_renewable_share(model, ctx, scenario)

@@ -14,6 +14,7 @@ import xarray as xr
 
 from .assets import BuildContext
 from .assets.base import HEAT
+from .heat_levels import CASCADE, cascade_flow_name, cascade_flows, cascades, level_of
 from .accounting import energy_totals, share_terms
 from .scenario import Scenario
 from .targets import target_shortfalls
@@ -54,6 +55,8 @@ def extract(model: pyo.ConcreteModel, scenario: Scenario, ctx: BuildContext) -> 
     add("grid", "grid", scenario.grid.flows(model.grid, ctx))
     for asset in scenario.assets:
         add(asset.name, asset.kind, asset.flows(model.asset[asset.name], ctx), asset.flow_units)
+    if hasattr(model, "heat_cascade"):
+        add(CASCADE, CASCADE, cascade_flows(model, scenario.heat_levels, ctx))
     for purchase in scenario.targets.green_purchases:
         add(purchase.name, purchase.kind, {"green_kw": np.array(
             [model.targets.green_kw[purchase.name, t].value for t in ctx.steps], dtype=float)})
@@ -143,6 +146,30 @@ def heat_by_source(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
         heat = asset.net_injection(asset_flows(ds, asset.name)).get(HEAT)
         if heat is not None and asset.kind != "heat_demand":
             out[asset.name] = float(np.clip(heat, 0.0, None).sum() * dt)
+    return out
+
+
+def heat_level_summary(ds: xr.Dataset, scenario: Scenario) -> dict[str, dict[str, float]]:
+    """Per declared heat level: temperature [C], demand, supply by the level's assets (storage:
+    its discharge) and heat cascaded in from the level above and out to the level below [kWh_th]."""
+    dt = scenario.horizon.dt_h
+    out = {level.name: {"temperature_c": level.temperature_c, "demand_kwh_th": 0.0, "supplied_kwh_th": 0.0,
+                        "cascaded_in_kwh_th": 0.0, "cascaded_out_kwh_th": 0.0} for level in scenario.heat_levels}
+    if not out:
+        return out
+    for asset in scenario.assets:
+        heat = asset.net_injection(asset_flows(ds, asset.name)).get(HEAT)
+        if heat is None or level_of(asset) not in out:
+            continue
+        if asset.kind == "heat_demand":
+            out[level_of(asset)]["demand_kwh_th"] -= float(heat.sum() * dt)
+        else:
+            out[level_of(asset)]["supplied_kwh_th"] += float(np.clip(heat, 0.0, None).sum() * dt)
+    flows = asset_flows(ds, CASCADE)
+    for upper, lower in cascades(scenario.heat_levels) if flows else []:
+        kwh = float(flows[cascade_flow_name(upper.name, lower)].sum() * dt)
+        out[upper.name]["cascaded_out_kwh_th"] += kwh
+        out[lower]["cascaded_in_kwh_th"] += kwh
     return out
 
 

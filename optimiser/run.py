@@ -15,7 +15,7 @@ from .accounting import park_accounting
 from .check import check_solution, tolerance_kw
 from .errors import InfeasibleError, SolutionCheckError
 from .model import build_model
-from .results import asset_flows, extract, heat_by_source, kpis, storage_summary
+from .results import asset_flows, extract, heat_by_source, heat_level_summary, kpis, storage_summary
 from .scenario import Scenario
 from .solve import solve
 from .targets import SHARE_TARGETS
@@ -117,6 +117,7 @@ def _solve_once(scenario: Scenario, binaries: bool, time_limit_s: float, mip_gap
         **park_accounting(ds, scenario),
         "storage": storage_summary(ds, scenario),
         "heat_by_source_kwh_th": heat_by_source(ds, scenario),
+        "heat_levels": heat_level_summary(ds, scenario),
         "mip_gap": info.mip_gap,
         "binaries_used": binaries,
         "model_size": {"variables": info.n_variables, "constraints": info.n_constraints, "binaries": info.n_binaries},

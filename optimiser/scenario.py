@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from .accounting import Accounting
 from .assets import RESERVED_NAMES, Asset, Grid
 from .errors import ScenarioError
+from .heat_levels import HeatLevel, level_problems
 from .series import SeriesContext
 from .targets import GreenPurchase, ShareTarget
 from .tariff import Tariff
@@ -141,6 +142,8 @@ class Scenario(BaseModel):
     grid: Grid
     weather: Weather | None = Field(None, description="weather source for assets given as pv arrays or a wind farm")
     assets: list[Asset] = Field(min_length=1)
+    heat_levels: list[HeatLevel] = Field(default_factory=list, description="heat temperature levels, hottest "
+                                         "first; default one heat bus (see optimiser.heat_levels)")
     targets: Targets = Field(default_factory=Targets)
     objective: Objective = Field(default_factory=Objective)
     accounting: Accounting = Field(default_factory=Accounting, description="park carbon accounting and KPI targets")
@@ -166,6 +169,9 @@ class Scenario(BaseModel):
             if purchase.name in seen or purchase.name in RESERVED_NAMES:
                 raise ValueError(f"green purchase name '{purchase.name}' is used by an asset or reserved")
             seen.add(purchase.name)
+        problems = level_problems(self.heat_levels, self.assets)
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @property

@@ -153,10 +153,15 @@ def _infeasible(highs: highspy.Highs, form, index: pd.DatetimeIndex, is_mip: boo
         return InfeasibleError("infeasible: HiGHS found no schedule that satisfies all constraints", [])
     parts = []
     for family, indices in groups.items():
-        steps = sorted(i for i in indices if isinstance(i, int))
-        where = ""
-        if steps:
-            where = f" at {len(steps)} step(s), first {index[steps[0]].isoformat()}"
-        parts.append(f"{family}{where}")
+        steps, labels = set(), set()
+        for i in indices:  # a step, or a tuple of names and numbers whose first number is the step
+            parts_of_i = i if isinstance(i, tuple) else (i,)
+            labels.update(p for p in parts_of_i if isinstance(p, str))
+            step = next((p for p in parts_of_i if isinstance(p, int)), None)
+            if step is not None:
+                steps.add(step)
+        name = family + (f" ({', '.join(sorted(labels))})" if labels else "")
+        where = f" at {len(steps)} step(s), first {index[min(steps)].isoformat()}" if steps else ""
+        parts.append(f"{name}{where}")
     message = "infeasible: these constraints cannot all hold: " + "; ".join(parts)
     return InfeasibleError(message, list(groups))

@@ -50,7 +50,7 @@ BUSES = (ELECTRICITY, HEAT, HYDROGEN)
 BUS_UNITS = {ELECTRICITY: "kW", HEAT: "kW_th", HYDROGEN: "kg/h"}
 BALANCE_NAMES = {ELECTRICITY: "bus_balance", HEAT: "heat_balance", HYDROGEN: "hydrogen_balance"}
 
-RESERVED_NAMES = {"grid", "objective", "targets", *BALANCE_NAMES.values()}
+RESERVED_NAMES = {"grid", "objective", "targets", "heat_cascade", *BALANCE_NAMES.values()}
 
 
 @dataclass
@@ -170,6 +170,18 @@ class AssetBase(BaseModel):
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
         """Steps with physically impossible simultaneous opposite flows (none by default)."""
         return np.zeros(0, dtype=int)
+
+
+class HeatAsset(AssetBase):
+    """An asset kind with a port on the heat bus; with ``heat_levels`` it names its level
+    (see :mod:`optimiser.heat_levels`)."""
+
+    heat_level: str | None = Field(None, description="heat level of the asset's heat port (a name from the "
+                                                     "scenario's heat_levels); only with heat_levels")
+
+    def uses_heat(self) -> bool:
+        """True if this instance exchanges heat (a fuel cell without heat recovery does not)."""
+        return True
 
 
 def both_above(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:

@@ -34,7 +34,7 @@ import pyomo.environ as pyo
 from pydantic import Field
 
 from ..series import NonNegativeSeries
-from .base import FuelUse, ELECTRICITY, HEAT, AssetBase, BuildContext, Ports, bound_violations, values
+from .base import FuelUse, ELECTRICITY, HEAT, HeatAsset, BuildContext, Ports, bound_violations, values
 
 GAS_LHV_KWH_PER_M3 = 9.97
 """typical lower heating value of natural gas, 35.9 MJ/m3 [kWh/m3]"""
@@ -42,7 +42,7 @@ GAS_EMISSION_FACTOR_TCO2_PER_M3 = 0.002014
 """IPCC 2006 default 56.1 tCO2/TJ at 35.9 MJ/m3 [tCO2/m3]"""
 
 
-class _Boiler(AssetBase):
+class _Boiler(HeatAsset):
     """Heat output within a capacity, from fuel at a constant efficiency."""
 
     capacity_kw_th: float = Field(gt=0, description="maximum heat output [kW_th]")

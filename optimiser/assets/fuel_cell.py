@@ -8,13 +8,13 @@ import numpy as np
 import pyomo.environ as pyo
 from pydantic import Field, model_validator
 
-from .base import ELECTRICITY, HEAT, HYDROGEN, AssetBase, BuildContext, Ports, bound_violations, values
+from .base import ELECTRICITY, HEAT, HYDROGEN, HeatAsset, BuildContext, Ports, bound_violations, values
 
 H2_LHV_KWH_PER_KG = 33.33
 """lower heating value of hydrogen, 120 MJ/kg [kWh/kg]"""
 
 
-class FuelCell(AssetBase):
+class FuelCell(HeatAsset):
     """Fuel cell (PEM or SOFC) drawing hydrogen from the hydrogen bus.
 
     Notes
@@ -49,6 +49,9 @@ class FuelCell(AssetBase):
             raise ValueError(f"electrical_efficiency + heat_recovery_efficiency = "
                              f"{self.electrical_efficiency + self.heat_recovery_efficiency:g} exceeds 1")
         return self
+
+    def uses_heat(self) -> bool:
+        return self.heat_recovery_efficiency > 0
 
     @property
     def kwh_per_kg(self) -> float:

@@ -9,10 +9,10 @@ import pyomo.environ as pyo
 from pydantic import Field
 
 from ..series import NonNegativeSeries
-from .base import HEAT, AssetBase, BuildContext, Ports
+from .base import HEAT, HeatAsset, BuildContext, Ports
 
 
-class HeatDemand(AssetBase):
+class HeatDemand(HeatAsset):
     """Heat demand (space heating, process hot water) that must be met at every step.
 
     Notes

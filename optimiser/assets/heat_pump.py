@@ -9,10 +9,10 @@ import pyomo.environ as pyo
 from pydantic import Field, field_validator
 
 from ..series import NonNegativeSeries
-from .base import ELECTRICITY, HEAT, AssetBase, BuildContext, Ports, bound_violations, values
+from .base import ELECTRICITY, HEAT, HeatAsset, BuildContext, Ports, bound_violations, values
 
 
-class HeatPump(AssetBase):
+class HeatPump(HeatAsset):
     """Heat pump (air-, ground-, water- or sewage-source) feeding the heat bus.
 
     Notes

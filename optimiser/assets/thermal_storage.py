@@ -8,11 +8,11 @@ import numpy as np
 import pyomo.environ as pyo
 from pydantic import Field
 
-from .base import HEAT, BuildContext, Ports
+from .base import HEAT, BuildContext, HeatAsset, Ports
 from .storage import Storage
 
 
-class ThermalStorage(Storage):
+class ThermalStorage(Storage, HeatAsset):
     """Heat store charged from and discharged to the heat bus.
 
     Notes

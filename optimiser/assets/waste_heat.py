@@ -26,10 +26,10 @@ import pyomo.environ as pyo
 from pydantic import Field
 
 from ..series import NonNegativeSeries
-from .base import HEAT, AssetBase, BuildContext, Ports, bound_violations, values
+from .base import HEAT, HeatAsset, BuildContext, Ports, bound_violations, values
 
 
-class WasteHeat(AssetBase):
+class WasteHeat(HeatAsset):
     """A curtailable heat source: use up to what is available each step."""
 
     kind: Literal["waste_heat"]
