@@ -19,8 +19,9 @@ down with return water, or a heat exchanger; lossless in energy,
 :math:`x_{l,t} \\le` ``cascade_max_kw_th`` if given, and :math:`x_{l,t} = 0` with
 ``cascade: false`` (e.g. steam that cannot be let down). Heat never flows up: a
 low-temperature source (a 45 C heat pump, 40 C waste heat) serves only its level
-and the levels below; give a heat pump on a hotter level the COP for that supply
-temperature. A cascade over several levels passes through each one in between.
+and the levels below (``max_supply_temperature_c`` of a heat pump or waste-heat
+source is checked against its level's temperature); give a heat pump on a hotter
+level the COP for that supply temperature. A cascade over several levels passes through each one in between.
 """
 
 from __future__ import annotations
@@ -79,6 +80,12 @@ def level_problems(levels: list[HeatLevel], assets: list["AssetBase"]) -> list[s
             problems.append(f"{where} is missing: with heat_levels every heat asset names one ({listed})")
         elif levels and asset.heat_level not in names:
             problems.append(f"{where} = '{asset.heat_level}': not a heat level ({listed})")
+        elif levels and asset.heat_level is not None:
+            hottest = getattr(asset, "max_supply_temperature_c", None)
+            temperature = levels[names.index(asset.heat_level)].temperature_c
+            if hottest is not None and temperature > hottest:
+                problems.append(f"{where} = '{asset.heat_level}': the level is at {temperature:g} C, above the "
+                                f"asset's max_supply_temperature_c {hottest:g} C")
     return problems
 
 

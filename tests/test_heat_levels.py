@@ -41,9 +41,7 @@ def two_level_park(build, cascade_max_kw_th=None, space_demand=100.0, process_de
 def test_each_level_is_balanced_and_heat_cascades_down(build):
     """Process 100 kW_th must come from the boiler: 100 x 0.5 = 50 CNY. Space 100 kW_th:
     the heat pump gives 30 (30 / 4 x 0.5 = 3.75 CNY), the other 70 cascade down from the
-    boiler (70 x 0.5 = 35 CNY). Optimum 50 + 3.75 + 35 = 88.75 CNY; the boiler makes 170.
-    (On one heat bus the same park would cost the same here, but the heat pump could
-    not be kept off the process load: see the next test.)"""
+    boiler (70 x 0.5 = 35 CNY). Optimum 50 + 3.75 + 35 = 88.75 CNY; the boiler makes 170."""
     r = optimise(two_level_park(build))
     assert r.summary["objective_cny"] == pytest.approx(88.75, abs=1e-6)
     np.testing.assert_allclose(asset_flows(r.dataset, "eboiler")["heat_kw_th"], [170.0], atol=1e-6)
@@ -181,9 +179,13 @@ def test_single_heat_bus_is_unchanged_without_levels(build):
      "heat_levels[1] (process).temperature_c = 90: levels go from hottest to coldest; the level before is at 45 C"),
     ([{"name": "space", "temperature_c": 90}, {"name": "space", "temperature_c": 45}], "space",
      "heat_levels[1] (space).name: used twice"),
+    (LEVELS, ("process", 60), "assets[1] (hp).heat_level = 'process': the level is at 90 C, above the asset's "
+                              "max_supply_temperature_c 60 C"),
 ])
 def test_bad_heat_levels_are_named(build, levels, asset_level, message):
     hp = {"name": "hp", "kind": "heat_pump", "capacity_kw_th": 30, "cop": 4}
+    if isinstance(asset_level, tuple):
+        asset_level, hp["max_supply_temperature_c"] = asset_level
     if asset_level is not None:
         hp["heat_level"] = asset_level
     sections = {"assets": [{"name": "space_load", "kind": "heat_demand", "demand_kw_th": 10,
@@ -193,6 +195,30 @@ def test_bad_heat_levels_are_named(build, levels, asset_level, message):
     with pytest.raises(ScenarioError) as err:
         build(1, **sections)
     assert message in str(err.value)
+
+
+def test_a_hot_enough_heat_pump_may_feed_the_level(build):
+    """A high-temperature heat pump (up to 95 C, COP 2.5) may serve the 90 C process level:
+    100 kW_th / 2.5 x 0.5 = 20 CNY; free 40 C tail water serves a 35 C floor-heating level
+    (50 kW_th). Optimum 20 CNY. The same tail water is rejected on the 45 C level."""
+    levels = [*LEVELS, {"name": "floor", "temperature_c": 35}]
+    s = build(1, tariff=tariff(), heat_levels=levels, assets=[
+        {"name": "process_load", "kind": "heat_demand", "demand_kw_th": 100, "heat_level": "process"},
+        {"name": "floor_load", "kind": "heat_demand", "demand_kw_th": 50, "heat_level": "floor"},
+        {"name": "hp", "kind": "heat_pump", "capacity_kw_th": 100, "cop": 2.5, "heat_level": "process",
+         "max_supply_temperature_c": 95},
+        {"name": "tail_water", "kind": "waste_heat", "available_kw_th": 80, "heat_level": "floor",
+         "max_supply_temperature_c": 40},
+    ])
+    r = optimise(s)
+    assert r.summary["objective_cny"] == pytest.approx(20.0, abs=1e-6)
+    np.testing.assert_allclose(asset_flows(r.dataset, "tail_water")["heat_kw_th"], [50.0], atol=1e-6)
+    raw_levels = [dict(level) for level in levels]
+    with pytest.raises(ScenarioError, match=r"assets\[1\] \(tail_water\).heat_level = 'space': the level is at 45 C"):
+        build(1, heat_levels=raw_levels, assets=[
+            {"name": "space_load", "kind": "heat_demand", "demand_kw_th": 10, "heat_level": "space"},
+            {"name": "tail_water", "kind": "waste_heat", "available_kw_th": 80, "heat_level": "space",
+             "max_supply_temperature_c": 40}])
 
 
 def test_heat_level_is_unknown_on_assets_without_heat(build):

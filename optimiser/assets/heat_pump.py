@@ -52,6 +52,9 @@ class HeatPump(HeatAsset):
     source_limit_kw_th: float | None = Field(
         None, gt=0, description="most heat drawn from the source per step, heat x (1 - 1/COP) [kW_th] "
                                 "(e.g. a geothermal well's capacity); none: unlimited")
+    max_supply_temperature_c: float | None = Field(
+        None, description="highest supply temperature [C] (about 55-60 for standard units, 90-120 for "
+                          "high-temperature ones): with heat_levels it may feed only a level at most this hot")
 
     @field_validator("cop")
     @classmethod

@@ -37,6 +37,8 @@ class WasteHeat(HeatAsset):
     cost_cny_per_kwh_th: NonNegativeSeries = Field(0.0, validate_default=True,
                                                    description="price of heat taken [CNY/kWh_th]; "
                                                                     "constant or series")
+    max_supply_temperature_c: float | None = Field(
+        None, description="temperature of the heat [C]: with heat_levels it may feed only a level at most this hot")
 
     def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
         available = self.available_kw_th
