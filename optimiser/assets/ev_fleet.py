@@ -53,6 +53,7 @@ from pydantic import Field, model_validator
 
 from ..series import NonNegativeSeries
 from .base import both_above, AssetBase, BuildContext, Ports, bound_violations, values
+from .level import LevelModel, add_exclusive_flows, add_start_and_end, end_violations, simultaneous_violations
 
 
 class EVFleet(AssetBase):
@@ -96,30 +97,30 @@ class EVFleet(AssetBase):
         """Energy arriving minus energy departing per step [kWh]."""
         return self._series(self.arrival_energy_kwh) - self._series(self.departure_energy_kwh)
 
+    @property
+    def end_rule(self) -> str:
+        return "free" if self.end_energy_min_kwh is None else "at_least"
+
+    def level_model(self) -> LevelModel:
+        return LevelModel("kWh", 1.0, self.charge_efficiency, self.discharge_efficiency, self.exogenous_kwh())
+
     # --- model --------------------------------------------------------------------------
     def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
-        dt, eta_c, inv_eta_d = ctx.dt_h, self.charge_efficiency, 1.0 / self.discharge_efficiency
         p_max, v_max = self.connected_power_kw.tolist(), self.v2g_limit_kw().tolist()
-        low, high, net = self.energy_floor_kwh().tolist(), self.max_energy_kwh.tolist(), self.exogenous_kwh().tolist()
+        low, high = self.energy_floor_kwh().tolist(), self.max_energy_kwh.tolist()
         block.charge_kw = pyo.Var(ctx.steps, bounds=lambda _, t: (0.0, p_max[t]), doc="charging from the bus [kW]")
         block.discharge_kw = pyo.Var(ctx.steps, bounds=lambda _, t: (0.0, v_max[t]), doc="V2G discharge to the bus [kW]")
         block.energy_kwh = pyo.Var(ctx.steps, bounds=lambda _, t: (low[t], high[t]),
                                    doc="energy of the plugged-in vehicles at the end of the step [kWh]")
-        start = self.initial_energy_kwh
-        block.energy_balance = pyo.Constraint(ctx.steps, rule=lambda b, t: b.energy_kwh[t] == (
-            b.energy_kwh[t - 1] if t else start) + net[t] + dt * eta_c * b.charge_kw[t] - dt * inv_eta_d * b.discharge_kw[t],
-            doc="fleet energy continuity")
-        if self.end_energy_min_kwh is not None:
-            block.end_energy = pyo.Constraint(expr=block.energy_kwh[ctx.n - 1] >= self.end_energy_min_kwh)
+        start = add_start_and_end(block, ctx, block.energy_kwh, "energy_kwh", self.end_rule, self.initial_energy_kwh,
+                                  self.end_energy_min_kwh, (0.0, 0.0))
+        block.energy_balance = self.level_model().add_continuity(
+            ctx, block.energy_kwh, block.charge_kw, block.discharge_kw, start, "fleet energy continuity")
         if ctx.binaries and self.v2g_power_kw is not None:
-            block.charging = pyo.Var(ctx.steps, within=pyo.Binary, doc="1 while charging, 0 while discharging")
-            block.charge_only_when_charging = pyo.Constraint(
-                ctx.steps, rule=lambda b, t: b.charge_kw[t] <= p_max[t] * b.charging[t])
-            block.discharge_only_when_not_charging = pyo.Constraint(
-                ctx.steps, rule=lambda b, t: b.discharge_kw[t] <= v_max[t] * (1 - b.charging[t]))
+            add_exclusive_flows(block, ctx, block.charge_kw, block.discharge_kw, p_max, v_max)
         ports = Ports(electric=[(1.0, block.discharge_kw), (-1.0, block.charge_kw)])
         if self.degradation_cost_cny_per_kwh:
-            ports.cost.append((self.degradation_cost_cny_per_kwh * dt, block.discharge_kw))
+            ports.cost.append((self.degradation_cost_cny_per_kwh * ctx.dt_h, block.discharge_kw))
         return ports
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
@@ -137,17 +138,10 @@ class EVFleet(AssetBase):
         out = bound_violations(self.name, "charge_kw", c, 0.0, self.connected_power_kw, tol)
         out += bound_violations(self.name, "discharge_kw", d, 0.0, self.v2g_limit_kw(), tol)
         out += bound_violations(self.name, "energy_kwh", e, self.energy_floor_kwh(), self.max_energy_kwh, tol)
-        previous = np.concatenate([[self.initial_energy_kwh], e[:-1]])
-        expected = previous + self.exogenous_kwh() + dt_h * (self.charge_efficiency * c - d / self.discharge_efficiency)
-        gap = np.abs(e - expected)
-        if (gap > tol).any():
-            i = int(np.argmax(gap))
-            out.append(f"{self.name}.energy_kwh breaks continuity at step {i}: {e[i]:.6g} kWh, expected {expected[i]:.6g}")
-        if self.end_energy_min_kwh is not None and e[-1] < self.end_energy_min_kwh - tol:
-            out.append(f"{self.name} ends at {e[-1]:.6g} kWh, below its end minimum {self.end_energy_min_kwh:.6g} kWh")
-        both = self.simultaneous_flow_steps(flows, tol)
-        if both.size:
-            out.append(f"{self.name} charges and discharges at once at {both.size} steps (first step {both[0]})")
+        out += self.level_model().continuity_violations(self.name, "energy_kwh", self.initial_energy_kwh, e, c, d,
+                                                        dt_h, tol)
+        out += end_violations(self.name, "kWh", self.end_rule, self.initial_energy_kwh, self.end_energy_min_kwh, e, tol)
+        out += simultaneous_violations(self.name, c, d, tol)
         return out
 
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:

@@ -9,7 +9,11 @@ import pyomo.environ as pyo
 from pydantic import Field, model_validator
 
 from .base import both_above, ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Ports, bound_violations, values
-from .storage import EndRule
+from .level import (EndRule, LevelModel, add_exclusive_flows, add_start_and_end, end_violations, simultaneous_violations,
+                    start_of)
+
+LEVEL = LevelModel("kg")
+"""lossless tank level (see :mod:`optimiser.assets.level`)"""
 
 
 class HydrogenStorage(AssetBase):
@@ -69,37 +73,31 @@ class HydrogenStorage(AssetBase):
     def level_bounds_kg(self) -> tuple[float, float]:
         return self.min_level_fraction * self.capacity_kg, self.max_level_fraction * self.capacity_kg
 
+    @property
+    def initial_level_kg(self) -> float:
+        return self.initial_level_fraction * self.capacity_kg
+
+    @property
+    def end_level_min_kg(self) -> float | None:
+        return None if self.end_level_min_fraction is None else self.end_level_min_fraction * self.capacity_kg
+
     def flow_limits(self, dt_h: float) -> tuple[float, float]:
         """Fill and withdrawal limits [kg/h]."""
         default = self.capacity_kg / dt_h
         return self.max_charge_kg_per_h or default, self.max_discharge_kg_per_h or default
 
     def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
-        dt, last = ctx.dt_h, ctx.n - 1
         lo, hi = self.level_bounds_kg
-        c_max, d_max = self.flow_limits(dt)
+        c_max, d_max = self.flow_limits(ctx.dt_h)
         block.charge_kg_per_h = pyo.Var(ctx.steps, bounds=(0.0, c_max), doc="fill [kg/h]")
         block.discharge_kg_per_h = pyo.Var(ctx.steps, bounds=(0.0, d_max), doc="withdrawal [kg/h]")
         block.level_kg = pyo.Var(ctx.steps, bounds=(lo, hi), doc="hydrogen stored at the end of the step [kg]")
-        if self.end_rule == "cyclic":
-            block.initial_level_kg = pyo.Var(bounds=(lo, hi), doc="hydrogen stored before the first step [kg]")
-            start = block.initial_level_kg
-            block.end_level = pyo.Constraint(expr=block.level_kg[last] == start)
-        else:
-            start = self.initial_level_fraction * self.capacity_kg
-            if self.end_rule == "equal_initial":
-                block.end_level = pyo.Constraint(expr=block.level_kg[last] == start)
-            elif self.end_rule == "at_least":
-                block.end_level = pyo.Constraint(expr=block.level_kg[last] >= self.end_level_min_fraction * self.capacity_kg)
-        block.level_balance = pyo.Constraint(ctx.steps, rule=lambda b, t: b.level_kg[t] == (
-            b.level_kg[t - 1] if t else start) + dt * b.charge_kg_per_h[t] - dt * b.discharge_kg_per_h[t],
-            doc="hydrogen level continuity")
+        start = add_start_and_end(block, ctx, block.level_kg, "level_kg", self.end_rule, self.initial_level_kg,
+                                  self.end_level_min_kg, (lo, hi))
+        block.level_balance = LEVEL.add_continuity(ctx, block.level_kg, block.charge_kg_per_h,
+                                                   block.discharge_kg_per_h, start, "hydrogen level continuity")
         if ctx.binaries:
-            block.charging = pyo.Var(ctx.steps, within=pyo.Binary, doc="1 while filling, 0 while withdrawing")
-            block.charge_only_when_charging = pyo.Constraint(
-                ctx.steps, rule=lambda b, t: b.charge_kg_per_h[t] <= c_max * b.charging[t])
-            block.discharge_only_when_not_charging = pyo.Constraint(
-                ctx.steps, rule=lambda b, t: b.discharge_kg_per_h[t] <= d_max * (1 - b.charging[t]))
+            add_exclusive_flows(block, ctx, block.charge_kg_per_h, block.discharge_kg_per_h, c_max, d_max)
         ports = Ports(hydrogen=[(1.0, block.discharge_kg_per_h), (-1.0, block.charge_kg_per_h)])
         if self.compressor_kwh_per_kg:
             ports.electric = [(-self.compressor_kwh_per_kg, block.charge_kg_per_h)]
@@ -116,31 +114,16 @@ class HydrogenStorage(AssetBase):
             out[ELECTRICITY] = -flows["compressor_kw"]
         return out
 
-    def level_start_kg(self, flows: dict[str, np.ndarray]) -> float:
-        """Level before the first step [kg]: the final level for the cyclic rule."""
-        if self.end_rule == "cyclic":
-            return float(flows["level_kg"][-1])
-        return self.initial_level_fraction * self.capacity_kg
-
     def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
         c, d, level = flows["charge_kg_per_h"], flows["discharge_kg_per_h"], flows["level_kg"]
         c_max, d_max = self.flow_limits(dt_h)
         out = bound_violations(self.name, "charge_kg_per_h", c, 0.0, c_max, tol)
         out += bound_violations(self.name, "discharge_kg_per_h", d, 0.0, d_max, tol)
         out += bound_violations(self.name, "level_kg", level, *self.level_bounds_kg, tol)
-        previous = np.concatenate([[self.level_start_kg(flows)], level[:-1]])
-        gap = np.abs(level - previous - dt_h * (c - d))
-        if (gap > tol).any():
-            i = int(np.argmax(gap))
-            out.append(f"{self.name}.level_kg breaks continuity at step {i} by {gap[i]:.6g} kg")
-        start = self.initial_level_fraction * self.capacity_kg
-        if self.end_rule == "equal_initial" and abs(level[-1] - start) > tol:
-            out.append(f"{self.name} ends at {level[-1]:.6g} kg, not its initial {start:.6g} kg")
-        if self.end_rule == "at_least" and level[-1] < self.end_level_min_fraction * self.capacity_kg - tol:
-            out.append(f"{self.name} ends at {level[-1]:.6g} kg, below its end minimum")
-        both = self.simultaneous_flow_steps(flows, tol)
-        if both.size:
-            out.append(f"{self.name} fills and empties at once at {both.size} steps (first step {both[0]})")
+        start = start_of(self.end_rule, self.initial_level_kg, level)
+        out += LEVEL.continuity_violations(self.name, "level_kg", start, level, c, d, dt_h, tol)
+        out += end_violations(self.name, "kg", self.end_rule, self.initial_level_kg, self.end_level_min_kg, level, tol)
+        out += simultaneous_violations(self.name, c, d, tol, verb="fills and empties")
         return out
 
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:

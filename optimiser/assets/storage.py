@@ -18,19 +18,20 @@ with :math:`s_{-1}` the initial level (a decision equal to :math:`s_{T-1}` for t
 ``equal_initial`` :math:`s_{T-1} = s_{-1}`, ``at_least`` :math:`s_{T-1} \\ge e E`,
 ``free``, ``cyclic``. With binaries :math:`u_t`, :math:`c_t \\le P u_t` and
 :math:`d_t \\le P (1 - u_t)`. Throughput cost: :math:`\\sum_t \\kappa\\, d_t \\Delta t`.
+The level equations are the shared ones of :mod:`optimiser.assets.level`.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 import numpy as np
 import pyomo.environ as pyo
 from pydantic import Field, model_validator
 
 from .base import both_above, AssetBase, BuildContext, Ports, bound_violations, values
-
-EndRule = Literal["equal_initial", "at_least", "free", "cyclic"]
+from .level import (EndRule, LevelModel, add_exclusive_flows, add_start_and_end, end_violations, simultaneous_violations,
+                    start_of)
 
 
 class Storage(AssetBase):
@@ -88,38 +89,25 @@ class Storage(AssetBase):
         return 0.0 * charge_kw
 
     # --- model ----------------------------------------------------------------------
+    def level_model(self, dt_h: float) -> LevelModel:
+        return LevelModel("kWh", self.retention(dt_h), self.charge_efficiency, self.discharge_efficiency)
+
+    @property
+    def end_soc_min_kwh(self) -> float | None:
+        return None if self.end_soc_min_fraction is None else self.end_soc_min_fraction * self.energy_kwh
+
     def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
         power, dt = self.power_kw, ctx.dt_h
         lo, hi = self.soc_bounds_kwh
-        keep, eta_c, inv_eta_d = self.retention(dt), self.charge_efficiency, 1.0 / self.discharge_efficiency
-        last = ctx.n - 1
         block.charge_kw = pyo.Var(ctx.steps, bounds=(0.0, power), doc="charging power drawn from the bus [kW]")
         block.discharge_kw = pyo.Var(ctx.steps, bounds=(0.0, power), doc="discharging power fed to the bus [kW]")
         block.soc_kwh = pyo.Var(ctx.steps, bounds=(lo, hi), doc="stored energy at the end of the step [kWh]")
-        if self.end_rule == "cyclic":
-            block.initial_soc_kwh = pyo.Var(bounds=(lo, hi), doc="stored energy before the first step [kWh]")
-            start = block.initial_soc_kwh
-            block.end_soc = pyo.Constraint(expr=block.soc_kwh[last] == block.initial_soc_kwh)
-        else:
-            start = self.initial_soc_kwh
-            if self.end_rule == "equal_initial":
-                block.end_soc = pyo.Constraint(expr=block.soc_kwh[last] == start)
-            elif self.end_rule == "at_least":
-                block.end_soc = pyo.Constraint(expr=block.soc_kwh[last] >= self.end_soc_min_fraction * self.energy_kwh)
-
-        def soc_balance(b, t):
-            previous = b.soc_kwh[t - 1] if t else start
-            return b.soc_kwh[t] == keep * previous + dt * eta_c * b.charge_kw[t] - dt * inv_eta_d * b.discharge_kw[t]
-
-        block.soc_balance = pyo.Constraint(ctx.steps, rule=soc_balance, doc="state-of-charge continuity")
+        start = add_start_and_end(block, ctx, block.soc_kwh, "soc_kwh", self.end_rule, self.initial_soc_kwh,
+                                  self.end_soc_min_kwh, (lo, hi))
+        block.soc_balance = self.level_model(dt).add_continuity(
+            ctx, block.soc_kwh, block.charge_kw, block.discharge_kw, start, "state-of-charge continuity")
         if ctx.binaries:
-            block.charging = pyo.Var(ctx.steps, within=pyo.Binary, doc="1 while charging, 0 while discharging")
-            block.charge_only_when_charging = pyo.Constraint(
-                ctx.steps, rule=lambda b, t: b.charge_kw[t] <= power * b.charging[t]
-            )
-            block.discharge_only_when_not_charging = pyo.Constraint(
-                ctx.steps, rule=lambda b, t: b.discharge_kw[t] <= power * (1 - b.charging[t])
-            )
+            add_exclusive_flows(block, ctx, block.charge_kw, block.discharge_kw, power, power)
         ports = Ports(electric=[(1.0, block.discharge_kw), (-1.0, block.charge_kw)])
         if self.cycle_cost_cny_per_kwh:
             ports.cost.append((self.cycle_cost_cny_per_kwh * dt, block.discharge_kw))
@@ -142,26 +130,17 @@ class Storage(AssetBase):
 
     def soc_start_kwh(self, flows: dict[str, np.ndarray]) -> float:
         """Level before the first step [kWh]: the final level for the cyclic rule."""
-        return float(flows["soc_kwh"][-1]) if self.end_rule == "cyclic" else self.initial_soc_kwh
+        return start_of(self.end_rule, self.initial_soc_kwh, flows["soc_kwh"])
 
     def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
         c, d, s = flows["charge_kw"], flows["discharge_kw"], flows["soc_kwh"]
         out = bound_violations(self.name, "charge_kw", c, 0.0, self.power_kw, tol)
         out += bound_violations(self.name, "discharge_kw", d, 0.0, self.power_kw, tol)
         out += bound_violations(self.name, "soc_kwh", s, *self.soc_bounds_kwh, tol)
-        previous = np.concatenate([[self.soc_start_kwh(flows)], s[:-1]])
-        expected = self.retention(dt_h) * previous + dt_h * (self.charge_efficiency * c - d / self.discharge_efficiency)
-        gap = np.abs(s - expected)
-        if (gap > tol).any():
-            i = int(np.argmax(gap))
-            out.append(f"{self.name}.soc_kwh breaks continuity at step {i}: {s[i]:.6g} kWh, expected {expected[i]:.6g}")
-        if self.end_rule == "equal_initial" and abs(s[-1] - self.initial_soc_kwh) > tol:
-            out.append(f"{self.name} ends at {s[-1]:.6g} kWh, not its initial {self.initial_soc_kwh:.6g} kWh")
-        if self.end_rule == "at_least" and s[-1] < self.end_soc_min_fraction * self.energy_kwh - tol:
-            out.append(f"{self.name} ends at {s[-1]:.6g} kWh, below its end minimum")
-        both = self.simultaneous_flow_steps(flows, tol)
-        if both.size:
-            out.append(f"{self.name} charges and discharges at once at {both.size} steps (first step {both[0]})")
+        out += self.level_model(dt_h).continuity_violations(self.name, "soc_kwh", self.soc_start_kwh(flows), s, c, d,
+                                                             dt_h, tol)
+        out += end_violations(self.name, "kWh", self.end_rule, self.initial_soc_kwh, self.end_soc_min_kwh, s, tol)
+        out += simultaneous_violations(self.name, c, d, tol)
         return out
 
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:

@@ -1,0 +1,122 @@
+"""A stored quantity with charge and discharge flows: one level model for every storage kind.
+
+Notes
+-----
+Batteries, flow batteries and thermal storage (kWh), hydrogen tanks (kg) and
+aggregated EV fleets (kWh) share the continuity equation per step :math:`t`
+
+.. math::
+
+    e_t = k\\, e_{t-1} + x_t + \\Delta t\\,(\\eta_c c_t - d_t / \\eta_d)
+
+with level :math:`e_t` at the end of the step, retention over one step :math:`k`
+(self-discharge, heat loss), an exogenous change :math:`x_t` (energy brought and
+taken by arriving and leaving vehicles), charge :math:`c_t` and discharge
+:math:`d_t` at the bus, efficiencies :math:`\\eta_c, \\eta_d`, and the end-of-horizon
+rules ``equal_initial`` (:math:`e_{T-1} = e_{-1}`), ``at_least``
+(:math:`e_{T-1} \\ge` a minimum), ``cyclic`` (:math:`e_{-1}` is a variable equal to
+:math:`e_{T-1}`) and ``free``. With ``ctx.binaries`` a status :math:`u_t \\in \\{0,1\\}`
+gives :math:`c_t \\le C_t u_t` and :math:`d_t \\le D_t (1 - u_t)`.
+
+The model side (``add_*``) and the check side (``*_violations``) are written from the
+same parameters, the check from the solution arrays alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pyomo.environ as pyo
+
+from .base import BuildContext, both_above
+
+EndRule = Literal["equal_initial", "at_least", "free", "cyclic"]
+
+
+@dataclass(frozen=True)
+class LevelModel:
+    """Parameters of one level's continuity (see module doc); ``unit`` names the level's unit in messages."""
+
+    unit: str
+    retention: float = 1.0
+    charge_efficiency: float = 1.0
+    discharge_efficiency: float = 1.0
+    exogenous: np.ndarray | None = None
+
+    def add_continuity(self, ctx: BuildContext, level: pyo.Var, charge: pyo.Var, discharge: pyo.Var,
+                       start, doc: str) -> pyo.Constraint:
+        """The continuity constraint over the steps; ``start`` is :math:`e_{-1}` (a number or a variable)."""
+        dt, keep, eta_c, inv_eta_d = ctx.dt_h, self.retention, self.charge_efficiency, 1.0 / self.discharge_efficiency
+        x = np.zeros(ctx.n) if self.exogenous is None else np.asarray(self.exogenous, dtype=float)
+        x = x.tolist()
+        return pyo.Constraint(ctx.steps, rule=lambda b, t: level[t] == keep * (level[t - 1] if t else start) + x[t]
+                              + dt * eta_c * charge[t] - dt * inv_eta_d * discharge[t], doc=doc)
+
+    def expected(self, start: float, level: np.ndarray, charge: np.ndarray, discharge: np.ndarray,
+                 dt_h: float) -> np.ndarray:
+        """The level each step should have given the flows and the level before it."""
+        previous = np.concatenate([[start], level[:-1]])
+        x = 0.0 if self.exogenous is None else np.asarray(self.exogenous, dtype=float)
+        return self.retention * previous + x + dt_h * (self.charge_efficiency * charge
+                                                       - discharge / self.discharge_efficiency)
+
+    def continuity_violations(self, name: str, label: str, start: float, level: np.ndarray, charge: np.ndarray,
+                              discharge: np.ndarray, dt_h: float, tol: float) -> list[str]:
+        expected = self.expected(start, level, charge, discharge, dt_h)
+        gap = np.abs(level - expected)
+        if (gap > tol).any():
+            i = int(np.argmax(gap))
+            return [f"{name}.{label} breaks continuity at step {i}: {level[i]:.6g} {self.unit}, "
+                    f"expected {expected[i]:.6g}"]
+        return []
+
+
+def add_start_and_end(block: pyo.Block, ctx: BuildContext, level: pyo.Var, label: str, rule: EndRule,
+                      initial: float, end_min: float | None, bounds: tuple[float, float]):
+    """The level before the first step (a variable ``initial_<label>`` for ``cyclic``) and the end
+    constraint ``end_<label>``; returns the start."""
+    last = ctx.n - 1
+    if rule == "cyclic":
+        start = pyo.Var(bounds=bounds, doc="level before the first step")
+        block.add_component(f"initial_{label}", start)
+        block.add_component(f"end_{label}", pyo.Constraint(expr=level[last] == start))
+        return start
+    if rule == "equal_initial":
+        block.add_component(f"end_{label}", pyo.Constraint(expr=level[last] == initial))
+    elif rule == "at_least":
+        block.add_component(f"end_{label}", pyo.Constraint(expr=level[last] >= end_min))
+    return initial
+
+
+def start_of(rule: EndRule, initial: float, level: np.ndarray) -> float:
+    """The level before the first step in a solution: the final level for the cyclic rule."""
+    return float(level[-1]) if rule == "cyclic" else initial
+
+
+def end_violations(name: str, unit: str, rule: EndRule, initial: float, end_min: float | None,
+                   level: np.ndarray, tol: float) -> list[str]:
+    if rule == "equal_initial" and abs(level[-1] - initial) > tol:
+        return [f"{name} ends at {level[-1]:.6g} {unit}, not its initial {initial:.6g} {unit}"]
+    if rule == "at_least" and level[-1] < end_min - tol:
+        return [f"{name} ends at {level[-1]:.6g} {unit}, below its end minimum {end_min:.6g} {unit}"]
+    return []
+
+
+def add_exclusive_flows(block: pyo.Block, ctx: BuildContext, charge: pyo.Var, discharge: pyo.Var,
+                        charge_max, discharge_max) -> None:
+    """Binary status ``charging`` forbidding simultaneous charge and discharge (limits: scalars or per step)."""
+    c_max = np.broadcast_to(np.asarray(charge_max, dtype=float), (ctx.n,)).tolist()
+    d_max = np.broadcast_to(np.asarray(discharge_max, dtype=float), (ctx.n,)).tolist()
+    block.charging = pyo.Var(ctx.steps, within=pyo.Binary, doc="1 while charging, 0 while discharging")
+    block.charge_only_when_charging = pyo.Constraint(
+        ctx.steps, rule=lambda b, t: charge[t] <= c_max[t] * b.charging[t])
+    block.discharge_only_when_not_charging = pyo.Constraint(
+        ctx.steps, rule=lambda b, t: discharge[t] <= d_max[t] * (1 - b.charging[t]))
+
+
+def simultaneous_violations(name: str, charge: np.ndarray, discharge: np.ndarray, tol: float,
+                            verb: str = "charges and discharges") -> list[str]:
+    both = both_above(charge, discharge, tol)
+    return [f"{name} {verb} at once at {both.size} steps (first step {both[0]})"] if both.size else []
