@@ -30,7 +30,7 @@ MULTI_ENERGY_TOTALS = (
     "gas_m3", "gas_cost_cny", "gas_emissions_tco2", "electrolyser_starts", "electrolyser_start_cost_cny",
     "waste_heat_kwh_th", "waste_heat_curtailed_kwh_th", "chp_power_kwh",
     "flexible_load_kwh", "load_shifted_kwh", "load_curtailed_kwh", "demand_response_kwh",
-    "demand_response_revenue_cny", "ev_charged_kwh", "ev_v2g_kwh",
+    "demand_response_revenue_cny", "demand_response_rebound_kwh", "ev_charged_kwh", "ev_v2g_kwh",
 )
 """KPIs summed over the assets' ``totals`` (0 when no asset contributes): a stable summary.json contract"""
 

@@ -259,7 +259,12 @@ def _apply_weather(scenario: Scenario, base_dir: Path, source: str) -> None:
 
 
 def _stable_json(raw: Any) -> bytes:
-    return json.dumps(raw, sort_keys=True, default=lambda o: np.asarray(o).tolist()).encode()
+    return json.dumps(raw, sort_keys=True, default=_jsonable).encode()
+
+
+def _jsonable(value: Any) -> Any:
+    """Timestamps (YAML dates, datetimes) as ISO-8601, arrays as lists."""
+    return value.isoformat() if hasattr(value, "isoformat") else np.asarray(value).tolist()
 
 
 def _validate(model: type[BaseModel], data: Any, source: str, prefix: str = "", context: dict | None = None):

@@ -167,3 +167,14 @@ def test_soc_fraction_validation_property(low, high, initial):
     else:
         with pytest.raises(ScenarioError, match="assets\\[0\\] \\(b\\)"):
             scenario_from_dict(raw)
+
+
+def test_scenario_dict_may_hold_datetime_objects():
+    """A dict built in Python (or from YAML's own timestamps) with a datetime start hashes and loads."""
+    from datetime import datetime, timedelta, timezone
+
+    raw = small_scenario(2, assets=[{"name": "load", "kind": "demand", "demand_kw": 1}])
+    raw["horizon"]["start"] = datetime(2026, 7, 15, tzinfo=timezone(timedelta(hours=8)))
+    scenario = scenario_from_dict(raw)
+    assert scenario.index[0].isoformat() == "2026-07-15T00:00:00+08:00"
+    assert len(scenario.sha256) == 64
