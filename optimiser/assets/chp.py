@@ -33,6 +33,26 @@ heating value defaults of ``gas_boiler`` (:mod:`optimiser.assets.boiler`).
 Injections: :math:`+p_t` [kW] into the electricity bus, :math:`+q_t` [kW_th] into the
 heat bus (the heat is a result of the operating point: heat rejection must be in the
 region, e.g. a vertex with lower heat).
+
+Unit commitment (only with ``on_off: true``; any of these fields without it is a
+validation error naming the field): ``start_cost_cny`` :math:`C` per start,
+``min_up_hours`` / ``min_down_hours`` (rounded up to whole steps :math:`U`, :math:`D`) and
+the status before the horizon (``initially_on``, ``initial_hours_on`` or
+``initial_hours_off``), through :mod:`optimiser.assets.commitment`: start indicator
+:math:`y_t \\ge u_t - u_{t-1}` (:math:`u_{-1}` = ``initially_on``), with a minimum
+down time :math:`u_t - u_{t-1} = y_t - z_t` with stop indicator :math:`z_t`, and
+
+.. math::
+
+    \\sum_{\\tau=t-U+1}^{t} y_\\tau \\le u_t, \\qquad \\sum_{\\tau=t-D+1}^{t} z_\\tau \\le 1 - u_t
+
+A unit on for ``initial_hours_on`` hours before the horizon stays on for the rest of its
+minimum up time, :math:`u_t = 1` for :math:`t < \\lceil \\max(0, \\text{min\\_up\\_hours} -
+\\text{initial\\_hours\\_on}) / \\Delta t \\rceil` (likewise off with ``initial_hours_off``);
+without them nothing carries over. The windows only look back: a run started near the end
+of the horizon may be cut by it.
+Cost per horizon: the gas above plus :math:`\\sum_t C y_t` (``chp_starts`` and
+``chp_start_cost_cny`` in the totals; ``gas_cost_cny`` stays the gas alone).
 """
 
 from __future__ import annotations
@@ -46,6 +66,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..series import NonNegativeSeries
 from .base import FuelUse, ELECTRICITY, HEAT, AssetBase, BuildContext, Ports, bound_violations, values
 from .boiler import GAS_EMISSION_FACTOR_TCO2_PER_M3, GAS_LHV_KWH_PER_M3
+from .commitment import COMMITMENT_FIELDS, Commitment
 
 
 class ChpVertex(BaseModel):
@@ -79,7 +100,7 @@ def hull_corners(points: list[tuple[float, float]]) -> list[tuple[float, float]]
     return lower[:-1] + upper[:-1]
 
 
-class CHP(AssetBase):
+class CHP(Commitment, AssetBase):
     """Gas CHP: a convex (electric, heat) operating region with fuel linear in the mix of its vertices."""
 
     kind: Literal["chp"]
@@ -100,6 +121,14 @@ class CHP(AssetBase):
         if inner:
             raise ValueError(f"vertices {inner} are not corners of the convex operating region "
                              "(inside it or on an edge); drop them")
+        return self
+
+    @model_validator(mode="after")
+    def _commitment_needs_on_off(self) -> "CHP":
+        if not self.on_off:
+            for name in COMMITMENT_FIELDS:
+                if name in self.model_fields_set:
+                    raise ValueError(f"{name} needs on_off: true (without it the CHP has no on/off status)")
         return self
 
     @property
@@ -128,8 +157,11 @@ class CHP(AssetBase):
         else:
             block.convex = pyo.Constraint(ctx.steps, rule=lambda b, t: sum(b.weight[t, v] for v in b.vertex) == 1.0)
         price = self.gas_price_cny_per_m3 + ctx.carbon_price_cny_per_tco2 * self.emission_factor_tco2_per_m3
-        return Ports(electric=[(1.0, block.power_kw)], heat=[(1.0, block.heat_kw_th)],
-                     cost=[(ctx.dt_h * price / self.lhv_kwh_per_m3, block.fuel_kw)])
+        ports = Ports(electric=[(1.0, block.power_kw)], heat=[(1.0, block.heat_kw_th)],
+                      cost=[(ctx.dt_h * price / self.lhv_kwh_per_m3, block.fuel_kw)])
+        if self.on_off:
+            self.add_commitment(block, ctx, ports)
+        return ports
 
     def fuel_use(self, block: pyo.Block, ctx: BuildContext) -> list[FuelUse]:
         return [FuelUse("gas_m3", ctx.dt_h / self.lhv_kwh_per_m3, block.fuel_kw, self.emission_factor_tco2_per_m3)]
@@ -142,6 +174,7 @@ class CHP(AssetBase):
         for v, name in enumerate(self.weight_names):
             out[name] = np.array([block.weight[t, v].value for t in ctx.steps], dtype=float)
         out["on"] = values(block.on) if self.on_off else np.ones(ctx.n)
+        out.update(self.commitment_flows(block))
         return out
 
     def net_injection(self, flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -155,6 +188,7 @@ class CHP(AssetBase):
             fractional = np.minimum(on, 1.0 - on) > 1e-6
             if fractional.any():
                 out.append(f"{self.name}.on = {on[int(np.argmax(fractional))]:.6g} is not 0 or 1")
+            out += self.commitment_check(flows, dt_h)
         elif np.abs(on - 1.0).max() > 1e-9:
             out.append(f"{self.name}.on is not 1 without on_off")
         gap = np.abs(w.sum(axis=0) - on)
@@ -172,13 +206,23 @@ class CHP(AssetBase):
             out.append(f"{self.name}.gas_m3_per_h is not fuel_kw / lhv_kwh_per_m3")
         return out
 
-    def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
+    def gas_cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
+        """Gas bought over the horizon, without the carbon price [CNY]."""
         return float(dt_h * np.sum(self.gas_price_cny_per_m3 * flows["gas_m3_per_h"]))
+
+    def chp_starts(self, flows: dict[str, np.ndarray]) -> float:
+        """Starts recounted from the status (none without on_off: it always runs)."""
+        return float(self.starts(flows["on"]).sum()) if self.on_off else 0.0
+
+    def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
+        return self.gas_cost_cny(flows, dt_h) + self.start_cost_cny * self.chp_starts(flows)
 
     def emissions_tco2(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
         return float(dt_h * self.emission_factor_tco2_per_m3 * flows["gas_m3_per_h"].sum())
 
     def totals(self, flows: dict[str, np.ndarray], dt_h: float) -> dict[str, float]:
-        return {"gas_m3": float(dt_h * flows["gas_m3_per_h"].sum()), "gas_cost_cny": self.cost_cny(flows, dt_h),
+        starts = self.chp_starts(flows)
+        return {"gas_m3": float(dt_h * flows["gas_m3_per_h"].sum()), "gas_cost_cny": self.gas_cost_cny(flows, dt_h),
                 "gas_emissions_tco2": self.emissions_tco2(flows, dt_h),
-                "chp_power_kwh": float(dt_h * flows["power_kw"].sum())}
+                "chp_power_kwh": float(dt_h * flows["power_kw"].sum()),
+                "chp_starts": starts, "chp_start_cost_cny": self.start_cost_cny * starts}

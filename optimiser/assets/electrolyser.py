@@ -9,9 +9,10 @@ import pyomo.environ as pyo
 from pydantic import Field, model_validator
 
 from .base import ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Ports, bound_violations, values
+from .commitment import Commitment
 
 
-class Electrolyser(AssetBase):
+class Electrolyser(Commitment, AssetBase):
     """Alkaline or PEM electrolyser feeding the hydrogen bus.
 
     Notes
@@ -27,13 +28,19 @@ class Electrolyser(AssetBase):
     efficiency on the lower heating value 33.33 kWh/kg, i.e. 48-60 kWh/kg).
     If a minimum stable load :math:`m` (``min_load_fraction``; alkaline stacks
     10-30 %), a standby load :math:`s` [kW] (``standby_kw``, balance of plant while
-    on) or a start cost :math:`C` [CNY/start] (``start_cost_cny``) is set, an on/off
-    status :math:`u_t` and start indicator :math:`y_t \\ge 0` are added:
+    on), a start cost :math:`C` [CNY/start] (``start_cost_cny``) or a minimum up or
+    down time (``min_up_hours``, ``min_down_hours``) is set, an on/off status
+    :math:`u_t` is added, with start indicator :math:`y_t \\ge 0` if there is a start
+    cost or a minimum time:
 
     .. math::
 
         m P u_t \\le p_t \\le P u_t, \\qquad y_t \\ge u_t - u_{t-1}, \\qquad
         u_{-1} = \\text{initially\\_on}
+
+    Start indicators, minimum up/down times (rounded up to whole steps) and the status
+    before the horizon (``initial_hours_on`` / ``initial_hours_off``) are the shared
+    unit-commitment constraints of :mod:`optimiser.assets.commitment`.
 
     :math:`u_t \\in \\{0, 1\\}` (a MIP), or :math:`u_t \\in [0, 1]` with
     ``relax_to_lp: true`` (an LP whose minimum load and start costs are only
@@ -81,8 +88,6 @@ class Electrolyser(AssetBase):
     kwh_per_kg: float = Field(53.0, gt=0, description="electricity per kg of hydrogen at the stack [kWh/kg]")
     min_load_fraction: float = Field(0.0, ge=0, le=1, description="minimum stable load while on, fraction of power_kw [-]")
     standby_kw: float = Field(0.0, ge=0, description="balance-of-plant load while on [kW]")
-    start_cost_cny: float = Field(0.0, ge=0, description="cost of one cold start [CNY/start]")
-    initially_on: bool = Field(False, description="on before the first step (no start cost to stay on)")
     relax_to_lp: bool = Field(False, description="on/off status continuous in [0, 1] instead of binary (an LP)")
     ramp_kw_per_h: float | None = Field(None, gt=0, description="most change of stack power per hour, up or down "
                                                                 "[kW/h]; none: unlimited")
@@ -135,7 +140,7 @@ class Electrolyser(AssetBase):
     @property
     def has_status(self) -> bool:
         """True if the model needs the on/off status ``u``."""
-        return self.min_load_fraction > 0 or self.standby_kw > 0 or self.start_cost_cny > 0
+        return self.min_load_fraction > 0 or self.standby_kw > 0 or self.commits
 
     def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
         power = self.power_kw
@@ -175,13 +180,7 @@ class Electrolyser(AssetBase):
             block.min_load = pyo.Constraint(ctx.steps, rule=lambda b, t: b.power_kw[t] >= low * b.on[t])
         if self.standby_kw > 0:
             ports.electric.append((-self.standby_kw, block.on))
-        if self.start_cost_cny > 0:
-            before = 1.0 if self.initially_on else 0.0
-            block.start = pyo.Var(ctx.steps, bounds=(0.0, 1.0), doc="1 in a step the electrolyser starts")
-            block.start_when_switched_on = pyo.Constraint(
-                ctx.steps, rule=lambda b, t: b.start[t] >= b.on[t] - (b.on[t - 1] if t else before)
-            )
-            ports.cost.append((self.start_cost_cny, block.start))
+        self.add_commitment(block, ctx, ports)
         return ports
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
@@ -193,15 +192,11 @@ class Electrolyser(AssetBase):
             "standby_kw": self.standby_kw * on,
             "hydrogen_kg_per_h": hydrogen,
             "on": on,
+            **self.commitment_flows(block),
         }
 
     def net_injection(self, flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {ELECTRICITY: -flows["power_kw"] - flows["standby_kw"], HYDROGEN: flows["hydrogen_kg_per_h"]}
-
-    def starts(self, on: np.ndarray) -> np.ndarray:
-        """Start indicator per step, max(0, u_t - u_{t-1}) [-]."""
-        before = np.concatenate([[1.0 if self.initially_on else 0.0], on[:-1]])
-        return np.clip(on - before, 0.0, None)
 
     def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
         p, on = flows["power_kw"], flows["on"]
@@ -234,10 +229,10 @@ class Electrolyser(AssetBase):
                                 self.power_kw * on, tol)
         if np.abs(flows["standby_kw"] - self.standby_kw * on).max() > tol:
             out.append(f"{self.name}.standby_kw is not standby_kw x on")
-        return out
+        return out + self.commitment_check(flows, dt_h)
 
     def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
-        return float(self.start_cost_cny * self.starts(flows["on"]).sum())
+        return self.start_cost(flows["on"])
 
     def totals(self, flows: dict[str, np.ndarray], dt_h: float) -> dict[str, float]:
         return {"hydrogen_produced_kg": float(dt_h * flows["hydrogen_kg_per_h"].sum()),
