@@ -18,6 +18,7 @@ from .demand_response import DemandResponse
 from .direct_supply import DirectSupply
 from .electrolyser import Electrolyser
 from .ev_fleet import EVFleet
+from .ev_sessions import EVSessions
 from .flow_battery import FlowBattery
 from .fuel_cell import FuelCell
 from .grid import Grid
@@ -39,6 +40,7 @@ ASSET_KINDS = (
     CurtailableLoad,
     DemandResponse,
     EVFleet,
+    EVSessions,
     DirectSupply,
     WasteHeat,
     CHP,
