@@ -211,8 +211,8 @@ class CHP(Commitment, AssetBase):
         return float(dt_h * np.sum(self.gas_price_cny_per_m3 * flows["gas_m3_per_h"]))
 
     def chp_starts(self, flows: dict[str, np.ndarray]) -> float:
-        """Starts recounted from the status (none without on_off: it always runs)."""
-        return float(self.starts(flows["on"]).sum()) if self.on_off else 0.0
+        """Starts recounted from the binary status, rounded (none without on_off: it always runs)."""
+        return float(self.starts(np.round(flows["on"])).sum()) if self.on_off else 0.0
 
     def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
         return self.gas_cost_cny(flows, dt_h) + self.start_cost_cny * self.chp_starts(flows)
