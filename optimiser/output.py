@@ -3,7 +3,8 @@
 Files: ``dispatch.csv`` (local ISO-8601 timestamps with offset), ``dispatch.nc``
 (the Dataset; NetCDF cannot hold a time zone, so time is stored in UTC with the
 zone in the ``timezone`` attribute: :func:`read_dispatch_nc` restores it),
-``summary.json`` and ``dispatch.png``.
+``summary.json``, ``dispatch.png`` and an asset's tables that are not time series
+(``<asset>_sessions.csv``: one row per EV charging session).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def write_outputs(result: RunResult, out_dir: str | Path, overwrite: bool = Fals
         dispatch_frame(ds).to_csv(tmp / "dispatch.csv", index=False, float_format="%.6f")
         to_netcdf(ds, tmp / "dispatch.nc")
         write_json(result.summary, tmp / "summary.json")
+        for asset in result.scenario.assets:
+            for key, table in asset.detail_tables().items():
+                iso_timestamps(table).to_csv(tmp / f"{asset.name}_{key}.csv", index=False, float_format="%.6f")
         if plot:
             from .plot import plot_dispatch
 
@@ -74,6 +78,15 @@ def dispatch_frame(ds: xr.Dataset) -> pd.DataFrame:
     frame = ds.to_dataframe().reset_index()
     frame["time"] = [t.isoformat() for t in ds.indexes["time"]]
     return frame
+
+
+def iso_timestamps(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy with timezone-aware columns as ISO-8601 text, like ``dispatch.csv``'s time column."""
+    table = table.copy()
+    for column in table.columns:
+        if isinstance(table[column].dtype, pd.DatetimeTZDtype):
+            table[column] = [t.isoformat() for t in table[column]]
+    return table
 
 
 def to_netcdf(ds: xr.Dataset, path: Path) -> None:

@@ -31,6 +31,7 @@ MULTI_ENERGY_TOTALS = (
     "waste_heat_kwh_th", "waste_heat_curtailed_kwh_th", "chp_power_kwh",
     "flexible_load_kwh", "load_shifted_kwh", "load_curtailed_kwh", "demand_response_kwh",
     "demand_response_revenue_cny", "demand_response_rebound_kwh", "ev_charged_kwh", "ev_v2g_kwh",
+    "ev_unserved_kwh", "ev_sessions",
 )
 """KPIs summed over the assets' ``totals`` (0 when no asset contributes): a stable summary.json contract"""
 

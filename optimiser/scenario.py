@@ -229,7 +229,7 @@ def scenario_from_dict(
     scenario._index = context.index
     scenario._source = source
     digest = hashlib.sha256(file_bytes if file_bytes is not None else _stable_json(raw))
-    for csv_path in sorted(context._csv_cache):
+    for csv_path in sorted(context.input_files):
         digest.update(csv_path.read_bytes())
     weather_path = Path(base_dir) / scenario.weather.file.path if scenario.weather and scenario.weather.file else None
     if weather_path is not None and weather_path.is_file():

@@ -37,13 +37,22 @@ class SeriesContext:
 
     index: pd.DatetimeIndex
     base_dir: Path
+    input_files: set[Path] = field(default_factory=set)
+    """every file the scenario read (the scenario's SHA-256 covers them)"""
     _csv_cache: dict[Path, pd.DataFrame] = field(default_factory=dict)
 
-    def read_csv(self, relative: str) -> pd.DataFrame:
+    def input_file(self, relative: str) -> Path:
+        """The path of a file named relative to the scenario file; must exist; recorded in ``input_files``."""
         path = (self.base_dir / relative).resolve()
+        if not path.is_file():
+            raise ValueError(f"CSV file '{relative}' not found (looked for {path})")
+        self.input_files.add(path)
+        return path
+
+    def read_csv(self, relative: str) -> pd.DataFrame:
+        """A series CSV aligned to the run's index (read once per file)."""
+        path = self.input_file(relative)
         if path not in self._csv_cache:
-            if not path.is_file():
-                raise ValueError(f"CSV file '{relative}' not found (looked for {path})")
             try:
                 frame = pd.read_csv(path)
             except Exception as exc:  # pandas raises many kinds of parse errors

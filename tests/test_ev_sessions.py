@@ -435,3 +435,19 @@ def test_model_is_sparse(build):
     plugged = int(sum(np.count_nonzero(v) for v in evs(s).plugged_fraction()))
     assert len(block.session_charge_kw) == plugged < 200 * 96
     assert seconds < 5.0
+
+
+def test_session_table_is_written_beside_the_dispatch(build, tmp_path):
+    """The run's output folder gets ``ev_sessions.csv``: one row per session, local timestamps,
+    delivered energy equal to the requirement (16 and 12 kWh, see the first test)."""
+    import pandas as pd
+
+    from optimiser.output import write_outputs
+
+    s = build(4, tariff=tariff([0.3, 0.3, 1.0, 1.0]), assets=[ev(TWO_SESSIONS, charge_efficiency=0.8)])
+    out = write_outputs(optimise(s), tmp_path / "run", plot=False)
+    table = pd.read_csv(out / "ev_sessions.csv")
+    assert list(table["id"]) == ["A", "B"]
+    assert table["arrival"][1] == "2026-07-15T01:00:00+08:00"
+    np.testing.assert_allclose(table["delivered_kwh"], [16.0, 12.0], atol=1e-6)
+    np.testing.assert_allclose(table["unserved_kwh"], [0.0, 0.0], atol=1e-9)

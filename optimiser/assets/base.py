@@ -171,6 +171,10 @@ class AssetBase(BaseModel):
         """Steps with physically impossible simultaneous opposite flows (none by default)."""
         return np.zeros(0, dtype=int)
 
+    def detail_tables(self) -> dict[str, pd.DataFrame]:
+        """Result tables that are not time series (written as ``<asset>_<key>.csv``); none by default."""
+        return {}
+
 
 class HeatAsset(AssetBase):
     """An asset kind with a port on the heat bus; with ``heat_levels`` it names its level

@@ -173,15 +173,11 @@ def _read_sessions_csv(relative: str, info: ValidationInfo) -> list[EVSession]:
     context = (info.context or {}).get("series")
     if context is None:
         raise ValueError("sessions_csv needs the scenario folder: load scenarios with optimiser.scenario.load_scenario")
-    path = (context.base_dir / relative).resolve()
-    if not path.is_file():
-        raise ValueError(f"CSV file '{relative}' not found (looked for {path})")
+    path = context.input_file(relative)  # recorded for the scenario's SHA-256
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except Exception as exc:  # pandas raises many kinds of parse errors
         raise ValueError(f"CSV file '{relative}' cannot be read: {exc}") from None
-    # the scenario's SHA-256 covers every file in the series context's cache
-    context._csv_cache.setdefault(path, frame)
     known = set(EVSession.model_fields)
     unknown = [str(c) for c in frame.columns if str(c).strip() not in known]
     if unknown:
@@ -576,6 +572,9 @@ class EVSessions(AssetBase):
                 "ev_degradation_cost_cny": float(self.degradation_cost_cny_per_kwh * dt_h * v2g.sum())}
 
     # --- per-session report -----------------------------------------------------------------
+    def detail_tables(self) -> dict[str, pd.DataFrame]:
+        return {"sessions": self.session_table()}
+
     def session_table(self) -> pd.DataFrame:
         """One row per session in the horizon: id, arrival, departure (park time), energy_kwh (the
         whole session's), required_kwh (pro rata in the horizon), max_deliverable_kwh, and from the
