@@ -28,7 +28,7 @@ MULTI_ENERGY_TOTALS = (
     "hydrogen_produced_kg", "hydrogen_bought_kg", "hydrogen_demand_kg", "hydrogen_purchase_cny",
     "grey_hydrogen_emissions_tco2", "fuel_cell_hydrogen_kg", "heat_demand_kwh_th",
     "gas_m3", "gas_cost_cny", "gas_emissions_tco2", "electrolyser_starts", "electrolyser_start_cost_cny",
-    "waste_heat_kwh_th", "waste_heat_curtailed_kwh_th", "chp_power_kwh",
+    "waste_heat_kwh_th", "waste_heat_curtailed_kwh_th", "chp_power_kwh", "chp_starts", "chp_start_cost_cny",
     "flexible_load_kwh", "load_shifted_kwh", "load_curtailed_kwh", "demand_response_kwh",
     "demand_response_revenue_cny", "demand_response_rebound_kwh", "ev_charged_kwh", "ev_v2g_kwh",
     "ev_unserved_kwh", "ev_sessions",

@@ -39,3 +39,25 @@ def test_ev_fleet_leaves_with_its_energy(result):
     energy = asset_flows(result.dataset, "logistics_evs")["energy_kwh"]
     assert energy[27] >= -1e-6  # after the 9,000 kWh departure the fleet cannot be negative
     assert energy[-1] >= 4000 - 1e-6
+
+
+def test_heat_levels_balance_and_low_temperature_heat_stays_low(result):
+    """Each level's demand is met by its own supply plus heat let down from above; nothing
+    from the 50 C sources reaches the 80 C process level (heat does not flow up)."""
+    levels = result.summary["heat_levels"]
+    assert set(levels) == {"process", "warm_water"}
+    for name, level in levels.items():
+        assert level["supplied_kwh_th"] + level["cascaded_in_kwh_th"] >= level["demand_kwh_th"] - 1e-6, name
+    warm = sum(result.summary["heat_by_source_kwh_th"][a] for a in ("geothermal_hp", "compressor_waste_heat", "fuel_cell"))
+    assert warm == pytest.approx(levels["warm_water"]["supplied_kwh_th"], abs=1e-6)
+
+
+def test_commitment_sessions_and_rebound_are_honoured(result):
+    s = result.summary
+    assert s["chp_starts"] == int(s["chp_starts"]) and s["chp_start_cost_cny"] == pytest.approx(300 * s["chp_starts"])
+    assert s["ev_sessions"] == 92 and s["ev_unserved_kwh"] == 0.0
+    table = result.scenario.assets[[a.name for a in result.scenario.assets].index("staff_car_park")].session_table()
+    assert (table["delivered_kwh"] - table["required_kwh"]).abs().max() < 1e-4
+    dr = asset_flows(result.dataset, "vpp_pool")
+    response_kwh = 0.25 * dr["reduction_kw"].sum()
+    assert s["demand_response_rebound_kwh"] == pytest.approx(0.3 * response_kwh, abs=1e-4)

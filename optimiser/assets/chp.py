@@ -64,7 +64,7 @@ import pyomo.environ as pyo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..series import NonNegativeSeries
-from .base import FuelUse, ELECTRICITY, HEAT, AssetBase, BuildContext, Ports, bound_violations, values
+from .base import FuelUse, ELECTRICITY, HEAT, HeatAsset, BuildContext, Ports, bound_violations, values
 from .boiler import GAS_EMISSION_FACTOR_TCO2_PER_M3, GAS_LHV_KWH_PER_M3
 from .commitment import COMMITMENT_FIELDS, Commitment
 
@@ -100,7 +100,7 @@ def hull_corners(points: list[tuple[float, float]]) -> list[tuple[float, float]]
     return lower[:-1] + upper[:-1]
 
 
-class CHP(Commitment, AssetBase):
+class CHP(Commitment, HeatAsset):
     """Gas CHP: a convex (electric, heat) operating region with fuel linear in the mix of its vertices."""
 
     kind: Literal["chp"]
