@@ -17,7 +17,8 @@ from .scenario import Scenario  # noqa: E402
 
 
 def bus_stacks(ds: xr.Dataset, scenario: Scenario, bus: str) -> tuple[dict, dict]:
-    """Supply (+) and use (magnitudes) per asset on one bus, from the assets' net injections."""
+    """Supply (+) and use (magnitudes) per asset on one bus, from the assets' net injections
+    (heat labelled with the asset's level when the park has heat levels)."""
     supply, uses = {}, {}
     for asset in scenario.assets:
         f = asset_flows(ds, asset.name)
@@ -34,10 +35,11 @@ def bus_stacks(ds: xr.Dataset, scenario: Scenario, bus: str) -> tuple[dict, dict
         stored = asset.storage or asset.kind == "hydrogen_storage"
         label_in, label_out = (("discharge", "charge") if stored else (f"({asset.kind})", f"({asset.kind})"))
         tiny = 1e-6 * max(1.0, float(np.abs(injection).max()))  # solver noise around zero
+        at = f" @ {asset.heat_level}" if bus == HEAT and scenario.heat_levels else ""
         if injection.max() > tiny:
-            supply[f"{asset.name} {label_in}"] = np.clip(injection, 0.0, None)
+            supply[f"{asset.name} {label_in}{at}"] = np.clip(injection, 0.0, None)
         if injection.min() < -tiny:
-            uses[f"{asset.name} {label_out}"] = np.clip(-injection, 0.0, None)
+            uses[f"{asset.name} {label_out}{at}"] = np.clip(-injection, 0.0, None)
     return supply, uses
 
 
