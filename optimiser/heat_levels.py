@@ -78,7 +78,7 @@ def level_problems(levels: list[HeatLevel], assets: list["AssetBase"]) -> list[s
             problems.append(f"{where} = '{asset.heat_level}': the scenario has no heat_levels")
         elif levels and asset.heat_level is None and has_heat_port(asset):
             problems.append(f"{where} is missing: with heat_levels every heat asset names one ({listed})")
-        elif levels and asset.heat_level not in names:
+        elif levels and asset.heat_level is not None and asset.heat_level not in names:
             problems.append(f"{where} = '{asset.heat_level}': not a heat level ({listed})")
         elif levels and asset.heat_level is not None:
             hottest = getattr(asset, "max_supply_temperature_c", None)

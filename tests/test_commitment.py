@@ -206,6 +206,11 @@ def test_electrolyser_minimum_up_time(build, min_up, relax, expected_cny):
     (chp(initially_on=True, initial_hours_off=2), "initial_hours_off needs initially_on: false"),
     (electrolyser(initial_hours_on=2), "initial_hours_on needs initially_on: true"),
     (electrolyser(min_up_hours=-1), "min_up_hours"),
+    # on at zero output for free would defeat the status (found by tests/test_metamorphic.py)
+    (chp(vertices=[{"power_kw": 0, "heat_kw_th": 0, "fuel_kw": 0}, {"power_kw": 100, "heat_kw_th": 0, "fuel_kw": 250}]),
+     r"the point \(0, 0, 0\) with on_off: true"),
+    (electrolyser(start_cost_cny=5), "need min_load_fraction > 0 or standby_kw > 0"),
+    (electrolyser(min_up_hours=2), "need min_load_fraction > 0 or standby_kw > 0"),
 ])
 def test_invalid_commitment_is_rejected(build, asset, message):
     with pytest.raises(ScenarioError, match=message):

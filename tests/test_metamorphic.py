@@ -233,15 +233,10 @@ def test_splitting_a_heat_demand_on_its_level_changes_nothing(seed):
     assert cost(n, tariff=price, heat_levels=three_levels(), assets=split) == pytest.approx(whole, **SAME)
 
 
-@pytest.mark.xfail(strict=True, raises=ScenarioError,
-                   reason="BUG: with heat_levels, a fuel_cell without heat recovery (no heat port) and no "
-                   "heat_level is rejected: \"assets[..] (fc).heat_level = 'None': not a heat level\" "
-                   "(optimiser/heat_levels.py level_problems: the `heat_level not in names` branch does not skip "
-                   "assets without a heat port)")
 def test_a_fuel_cell_without_heat_recovery_needs_no_heat_level():
     """A fuel cell without heat recovery has no heat port, so (README) it names no heat level; the
     park with levels must then give the same optimum as the park with one heat bus. Today it is
-    accepted only if it names a level it does not use."""
+    accepted without a level (it was once rejected)."""
     def assets(level: str | None) -> list[dict]:
         named = {} if level is None else {"heat_level": level}
         return [{"name": "space_load", "kind": "heat_demand", "demand_kw_th": [10, 30], **named},

@@ -125,6 +125,10 @@ class CHP(Commitment, HeatAsset):
 
     @model_validator(mode="after")
     def _commitment_needs_on_off(self) -> "CHP":
+        if self.on_off and any(v.power_kw == v.heat_kw_th == v.fuel_kw == 0 for v in self.vertices):
+            raise ValueError("vertices has the point (0, 0, 0) with on_off: true: the unit could be 'on' at no "
+                             "output for free, which defeats its status, start cost and minimum times; drop the "
+                             "point (off is status 0)")
         if not self.on_off:
             for name in COMMITMENT_FIELDS:
                 if name in self.model_fields_set:

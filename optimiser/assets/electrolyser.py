@@ -99,6 +99,9 @@ class Electrolyser(Commitment, AssetBase):
 
     @model_validator(mode="after")
     def _curve_and_ramp(self) -> "Electrolyser":
+        if self.commits and self.min_load_fraction == 0 and self.standby_kw == 0:
+            raise ValueError("start_cost_cny, min_up_hours and min_down_hours need min_load_fraction > 0 or "
+                             "standby_kw > 0: otherwise the stack can stay on at 0 kW for free and never restart")
         if self.initial_power_kw is not None and self.initial_power_kw > self.power_kw:
             raise ValueError(f"initial_power_kw {self.initial_power_kw:g} exceeds power_kw {self.power_kw:g}")
         curve = self.efficiency_curve
