@@ -41,6 +41,8 @@ import numpy as np
 import xarray as xr
 from pydantic import BaseModel, ConfigDict, Field
 
+from .flows import asset_flows
+
 NATIONAL_FOSSIL_POWER_FACTOR = 0.8325
 """tCO2/MWh for grid electricity that is not green (park carbon accounting method, seed 001 ch. 5)"""
 FOSSIL_HEAT_TCO2_PER_GJ = 0.11
@@ -100,21 +102,17 @@ class Accounting(BaseModel):
         return self.electricity_kgce_per_kwh or KGCE_PER_KWH[self.electricity_tce_method]
 
 
-def _flows(ds: xr.Dataset, asset: str) -> dict[str, np.ndarray]:
-    return {v.attrs["flow"]: v.values for v in ds.data_vars.values() if v.attrs.get("asset") == asset}
-
-
 def energy_totals(ds: xr.Dataset, scenario) -> dict[str, float]:
     """Horizon energy terms of the accounting [kWh, m3, kg, tCO2], from the Dataset and inputs alone."""
     dt = scenario.horizon.dt_h
-    grid = _flows(ds, "grid")
+    grid = asset_flows(ds, "grid")
     out = dict.fromkeys(("onsite_available_kwh", "onsite_kwh", "direct_available_kwh", "direct_self_kwh",
                          "direct_export_kwh", "green_purchased_kwh", "gas_m3", "hydrogen_bought_kg",
                          "fuel_tco2"), 0.0)
     out["import_kwh"] = float(grid["import_kw"].sum() * dt)
     out["export_kwh"] = float(grid["export_kw"].sum() * dt)
     for asset in scenario.assets:
-        f = _flows(ds, asset.name)
+        f = asset_flows(ds, asset.name)
         if asset.renewable:
             out["onsite_available_kwh"] += float(f["available_kw"].sum() * dt)
             out["onsite_kwh"] += float(f["output_kw"].sum() * dt)
@@ -127,7 +125,7 @@ def energy_totals(ds: xr.Dataset, scenario) -> dict[str, float]:
         out["hydrogen_bought_kg"] += totals.get("hydrogen_bought_kg", 0.0)
         out["fuel_tco2"] += asset.emissions_tco2(f, dt)
     for purchase in scenario.targets.green_purchases:
-        out["green_purchased_kwh"] += float(_flows(ds, purchase.name)["green_kw"].sum() * dt)
+        out["green_purchased_kwh"] += float(asset_flows(ds, purchase.name)["green_kw"].sum() * dt)
     return out
 
 
@@ -200,7 +198,7 @@ def park_accounting(ds: xr.Dataset, scenario) -> dict:
     year = ds.indexes["time"][0].year
     for asset in scenario.assets:
         if asset.kind == "direct_supply":
-            kpis.update(direct_supply_kpis(asset, _flows(ds, asset.name), scenario.horizon.dt_h, consumed, year, row))
+            kpis.update(direct_supply_kpis(asset, asset_flows(ds, asset.name), scenario.horizon.dt_h, consumed, year, row))
     for name, key, term in (("green_electricity_share_min", "green_electricity_share", "green_electricity_share"),
                             ("clean_energy_share_min", "clean_energy_share", "clean_energy_share"),
                             ("non_fossil_share_min", "non_fossil_share", "non_fossil_share"),

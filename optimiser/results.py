@@ -16,6 +16,7 @@ from .assets import BuildContext
 from .assets.base import HEAT
 from .heat_levels import CASCADE, cascade_flow_name, cascade_flows, cascades, level_of
 from .accounting import energy_totals, share_terms
+from .flows import asset_flows
 from .scenario import Scenario
 from .targets import target_shortfalls
 
@@ -77,11 +78,6 @@ def extract(model: pyo.ConcreteModel, scenario: Scenario, ctx: BuildContext) -> 
             "weather_synthetic": int(scenario.weather_synthetic),  # 1: inputs come from generated weather
         },
     )
-
-
-def asset_flows(ds: xr.Dataset, asset: str) -> dict[str, np.ndarray]:
-    """The flows of one asset as ``{flow: array}``."""
-    return {v.attrs["flow"]: v.values for v in ds.data_vars.values() if v.attrs.get("asset") == asset}
 
 
 def kpis(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
