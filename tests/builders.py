@@ -16,3 +16,21 @@ def small_scenario(steps: int, step_minutes: int = 60, **sections) -> dict:
     }
     raw.update(copy.deepcopy(sections))
     return raw
+
+
+def assert_no_energy_burnt(scenario, binaries: str, refusal: str) -> None:
+    """At a negative price a store could charge and discharge at once to waste paid-for energy.
+    With ``binaries`` ``auto``/``always`` the binaries forbid it (optimum 0 CNY); with ``never``
+    the LP does it and the post-solve check must refuse it with ``refusal`` in its message."""
+    import pytest
+
+    from optimiser.errors import SolutionCheckError
+    from optimiser.run import optimise
+
+    if binaries == "never":
+        with pytest.raises(SolutionCheckError, match=refusal):
+            optimise(scenario)
+        return
+    r = optimise(scenario)
+    assert r.summary["binaries_used"] is True
+    assert r.summary["objective_cny"] == pytest.approx(0.0, abs=1e-9)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from builders import assert_no_energy_burnt
 from optimiser.check import check_solution
 from optimiser.errors import ScenarioError
 from optimiser.results import asset_flows
@@ -234,18 +235,10 @@ def test_v2g_cannot_burn_energy_at_a_negative_price(build, binaries):
     discharge 50 kW at once (0.9 x 61.73 = 50 / 0.9 stored and withdrawn), wasting 11.73 kWh it is
     paid 1.17 CNY for. With ``auto`` the charge/discharge binaries forbid it: the full fleet can
     do nothing, optimum 0 CNY. With ``never`` the LP wastes energy and the check refuses it."""
-    from optimiser.errors import SolutionCheckError
-
     fleet = ev_fleet(departure_energy_kwh=None, initial_energy_kwh=300, end_energy_min_kwh=300,
                      charge_efficiency=0.9, discharge_efficiency=0.9, v2g_power_kw=50)
     s = build(1, tariff=tariff(-0.1), solver={"binaries": binaries}, assets=[fleet])
-    if binaries == "never":
-        with pytest.raises(SolutionCheckError, match="charges and discharges at once"):
-            optimise(s)
-        return
-    r = optimise(s)
-    assert r.summary["binaries_used"] is True
-    assert r.summary["objective_cny"] == pytest.approx(0.0, abs=1e-9)
+    assert_no_energy_burnt(s, binaries, "charges and discharges at once")
 
 
 def test_check_catches_a_broken_ev_fleet_energy_continuity(build):
