@@ -9,8 +9,8 @@ import pyomo.environ as pyo
 from pydantic import Field, model_validator
 
 from .base import both_above, ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Ports, bound_violations, values
-from .level import (EndRule, LevelModel, add_exclusive_flows, add_start_and_end, end_violations, simultaneous_violations,
-                    start_of)
+from .level import (EndRule, LevelModel, add_exclusive_flows, add_start_and_end, end_violations, level_field_problem,
+                    simultaneous_violations, start_of)
 
 LEVEL = LevelModel("kg")
 """lossless tank level (see :mod:`optimiser.assets.level`)"""
@@ -58,15 +58,10 @@ class HydrogenStorage(AssetBase):
 
     @model_validator(mode="after")
     def _levels_in_order(self) -> "HydrogenStorage":
-        lo, hi = self.min_level_fraction, self.max_level_fraction
-        if lo > hi:
-            raise ValueError(f"min_level_fraction {lo} is above max_level_fraction {hi}")
-        if self.end_rule != "cyclic" and not lo <= self.initial_level_fraction <= hi:
-            raise ValueError(f"initial_level_fraction {self.initial_level_fraction} is outside [{lo}, {hi}]")
-        if (self.end_rule == "at_least") != (self.end_level_min_fraction is not None):
-            raise ValueError("end_level_min_fraction is needed with, and only with, end_rule 'at_least'")
-        if self.end_rule == "at_least" and self.end_level_min_fraction > hi:
-            raise ValueError(f"end_level_min_fraction {self.end_level_min_fraction} is above max_level_fraction")
+        problem = level_field_problem("level", self.min_level_fraction, self.max_level_fraction,
+                                      self.initial_level_fraction, self.end_rule, self.end_level_min_fraction)
+        if problem:
+            raise ValueError(problem)
         return self
 
     @property

@@ -73,6 +73,23 @@ class LevelModel:
         return []
 
 
+def level_field_problem(stem: str, low: float, high: float, initial: float, rule: EndRule,
+                        end_min: float | None) -> str | None:
+    """The first inconsistency of a store's level fractions (``min_<stem>_fraction`` etc.), or None."""
+    if low > high:
+        return f"min_{stem}_fraction {low} is above max_{stem}_fraction {high}"
+    if rule != "cyclic" and not low <= initial <= high:
+        return f"initial_{stem}_fraction {initial} is outside [{low}, {high}]"
+    if rule == "at_least":
+        if end_min is None:
+            return f"end_rule 'at_least' needs end_{stem}_min_fraction"
+        if end_min > high:
+            return f"end_{stem}_min_fraction {end_min} is above max_{stem}_fraction"
+    elif end_min is not None:
+        return f"end_{stem}_min_fraction is only used with end_rule 'at_least', not '{rule}'"
+    return None
+
+
 def add_start_and_end(block: pyo.Block, ctx: BuildContext, level: pyo.Var, label: str, rule: EndRule,
                       initial: float, end_min: float | None, bounds: tuple[float, float]):
     """The level before the first step (a variable ``initial_<label>`` for ``cyclic``) and the end

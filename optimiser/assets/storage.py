@@ -30,8 +30,8 @@ import pyomo.environ as pyo
 from pydantic import Field, model_validator
 
 from .base import both_above, AssetBase, BuildContext, Ports, bound_violations, values
-from .level import (EndRule, LevelModel, add_exclusive_flows, add_start_and_end, end_violations, simultaneous_violations,
-                    start_of)
+from .level import (EndRule, LevelModel, add_exclusive_flows, add_start_and_end, end_violations, level_field_problem,
+                    simultaneous_violations, start_of)
 
 
 class Storage(AssetBase):
@@ -53,22 +53,10 @@ class Storage(AssetBase):
 
     @model_validator(mode="after")
     def _levels_in_order(self) -> "Storage":
-        if self.min_soc_fraction > self.max_soc_fraction:
-            raise ValueError(
-                f"min_soc_fraction {self.min_soc_fraction} is above max_soc_fraction {self.max_soc_fraction}"
-            )
-        if self.end_rule != "cyclic" and not self.min_soc_fraction <= self.initial_soc_fraction <= self.max_soc_fraction:
-            raise ValueError(
-                f"initial_soc_fraction {self.initial_soc_fraction} is outside "
-                f"[{self.min_soc_fraction}, {self.max_soc_fraction}]"
-            )
-        if self.end_rule == "at_least":
-            if self.end_soc_min_fraction is None:
-                raise ValueError("end_rule 'at_least' needs end_soc_min_fraction")
-            if not self.end_soc_min_fraction <= self.max_soc_fraction:
-                raise ValueError(f"end_soc_min_fraction {self.end_soc_min_fraction} is above max_soc_fraction")
-        elif self.end_soc_min_fraction is not None:
-            raise ValueError(f"end_soc_min_fraction is only used with end_rule 'at_least', not '{self.end_rule}'")
+        problem = level_field_problem("soc", self.min_soc_fraction, self.max_soc_fraction, self.initial_soc_fraction,
+                                      self.end_rule, self.end_soc_min_fraction)
+        if problem:
+            raise ValueError(problem)
         return self
 
     # --- derived values -------------------------------------------------------------
