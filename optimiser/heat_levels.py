@@ -33,7 +33,7 @@ import pyomo.environ as pyo
 from pydantic import BaseModel, ConfigDict, Field
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from .assets.base import HEAT, BuildContext, HeatAsset, Ports, bound_violations
+from .assets.base import HEAT, BuildContext, HeatAsset, Ports, bound_violations, bus_terms
 
 if TYPE_CHECKING:
     from .assets import AssetBase
@@ -110,17 +110,10 @@ def add_heat_balances(model: pyo.ConcreteModel, ctx: BuildContext, levels: list[
                       assets: list["AssetBase"], ports: dict[str, Ports]) -> None:
     """``heat_balance[level, t]`` [kW_th] and the cascade variables ``heat_cascade.flow_kw_th[upper, t]``."""
     names = level_names(levels)
-    terms = {name: [] for name in names}
-    fixed = {name: np.zeros(ctx.n) for name in names}
-    for asset in assets:
-        if not ports[asset.name].uses(HEAT):
-            continue
-        port_terms, port_fixed = ports[asset.name].on_bus(HEAT)
-        level = level_of(asset)
-        if port_fixed is not None:
-            fixed[level] += port_fixed
-        terms[level] += [(np.broadcast_to(np.asarray(c, dtype=float), (ctx.n,)).tolist(), list(v.values()))
-                         for c, v in port_terms]
+    terms, fixed = {}, {}
+    for name in names:
+        on_level = [ports[a.name] for a in assets if ports[a.name].uses(HEAT) and level_of(a) == name]
+        terms[name], fixed[name] = bus_terms(on_level, HEAT, ctx.n)
     model.heat_levels = pyo.Set(initialize=names, ordered=True, doc="heat levels, hottest first")
     links = cascades(levels)
     if links:

@@ -7,7 +7,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from .assets import BuildContext, Ports
-from .assets.base import BALANCE_NAMES, BUS_UNITS, ELECTRICITY, HEAT, HYDROGEN
+from .assets.base import BALANCE_NAMES, BUS_UNITS, ELECTRICITY, HEAT, HYDROGEN, bus_terms
 from .heat_levels import add_heat_balances
 from .scenario import Scenario
 from .targets import add_green_purchases, add_share_targets, emission_form
@@ -81,13 +81,7 @@ def _per_step(coef, n: int) -> list[float]:
 
 def _add_bus_balance(model: pyo.ConcreteModel, ctx: BuildContext, ports, bus: str) -> None:
     """Sum of all ports on ``bus`` = 0 at every step, one LinearExpression per step."""
-    fixed = np.zeros(ctx.n)
-    terms = []
-    for port in ports:
-        port_terms, port_fixed = port.on_bus(bus)
-        if port_fixed is not None:
-            fixed += port_fixed
-        terms += [(_per_step(coef, ctx.n), var) for coef, var in port_terms]
+    terms, fixed = bus_terms(ports, bus, ctx.n)
     rhs = (-fixed).tolist()
 
     def balance(m, t):

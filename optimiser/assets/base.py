@@ -97,6 +97,19 @@ class Ports:
         return bool(terms) or fixed is not None
 
 
+def bus_terms(ports, bus: str, n: int) -> tuple[list[tuple[list[float], list]], np.ndarray]:
+    """The ports' terms on ``bus`` as (coefficient per step, variable per step) pairs, and their summed
+    fixed injection per step: what a balance ``sum_k coef_k[t] * var_k[t] + fixed[t] = 0`` is built from."""
+    terms, fixed = [], np.zeros(n)
+    for port in ports:
+        port_terms, port_fixed = port.on_bus(bus)
+        if port_fixed is not None:
+            fixed += port_fixed
+        terms += [(np.broadcast_to(np.asarray(coef, dtype=float), (n,)).tolist(), list(var.values()))
+                  for coef, var in port_terms]
+    return terms, fixed
+
+
 @dataclass
 class FuelUse:
     """Fuel an asset burns or buys, as a linear term of one of its variables.
