@@ -9,8 +9,47 @@ import argparse
 import json
 import sys
 
+import math
+
 from . import __version__
-from .errors import ParkDispatchError, ScenarioError, SolverError
+from .errors import ParkDispatchError, SolverError
+
+INTERRUPTED = 130
+"""exit code after Ctrl-C (128 + SIGINT), as a shell reports it"""
+
+
+def _seconds(text: str) -> float:
+    """``--time-limit``: a finite number of seconds > 0 (as ``solver.time_limit_s``)."""
+    value = _number(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text}: must be a finite number of seconds > 0")
+    return value
+
+
+def _gap(text: str) -> float:
+    """``--mip-gap``: a relative gap in [0, 1) (as ``solver.mip_gap``)."""
+    value = _number(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: must be a relative gap >= 0 and < 1, e.g. 0.0001")
+    return value
+
+
+def _points(text: str) -> int:
+    """``--points``: a whole number from 2 to 1000."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text}: not a whole number") from None
+    if not 2 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"{text}: a front needs from 2 to 1000 points")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text}: not a number") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,24 +60,24 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="optimise a scenario and write dispatch.csv, dispatch.nc, summary.json, dispatch.png")
     run.add_argument("scenario", help="scenario YAML file")
     run.add_argument("--out", required=True, help="output directory (must not exist or be empty, unless --overwrite)")
-    run.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
-    run.add_argument("--time-limit", type=float, metavar="SECONDS", help="solver time limit (overrides the scenario)")
-    run.add_argument("--mip-gap", type=float, metavar="GAP", help="relative MIP gap (overrides the scenario)")
+    run.add_argument("--overwrite", action="store_true", help="replace a previous parkdispatch output in --out (never any other folder)")
+    run.add_argument("--time-limit", type=_seconds, metavar="SECONDS", help="solver time limit (overrides the scenario)")
+    run.add_argument("--mip-gap", type=_gap, metavar="GAP", help="relative MIP gap (overrides the scenario)")
     run.add_argument("--no-plot", action="store_true", help="skip dispatch.png")
     run.add_argument("--verbose", action="store_true", help="show the HiGHS log")
 
     forecast = commands.add_parser("forecast", help="write the scenario's input series (from weather where given) and a plot")
     forecast.add_argument("scenario", help="scenario YAML file")
     forecast.add_argument("--out", required=True, help="output directory (must not exist or be empty, unless --overwrite)")
-    forecast.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
+    forecast.add_argument("--overwrite", action="store_true", help="replace a previous parkdispatch output in --out (never any other folder)")
     forecast.add_argument("--no-plot", action="store_true", help="skip forecast.png")
 
     pareto = commands.add_parser("pareto", help="cost-vs-emissions front (epsilon constraint): pareto.csv, pareto.json, pareto.png")
     pareto.add_argument("scenario", help="scenario YAML file")
-    pareto.add_argument("--points", type=int, default=5, help="number of points from min emissions to min cost [5]")
+    pareto.add_argument("--points", type=_points, default=5, help="number of points from min emissions to min cost, 2-1000 [5]")
     pareto.add_argument("--out", required=True, help="output directory (must not exist or be empty, unless --overwrite)")
-    pareto.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
-    pareto.add_argument("--time-limit", type=float, metavar="SECONDS", help="solver time limit per point")
+    pareto.add_argument("--overwrite", action="store_true", help="replace a previous parkdispatch output in --out (never any other folder)")
+    pareto.add_argument("--time-limit", type=_seconds, metavar="SECONDS", help="solver time limit per point")
     pareto.add_argument("--no-plot", action="store_true", help="skip pareto.png")
 
     validate = commands.add_parser("validate", help="check a scenario file without solving")
@@ -51,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     except ParkDispatchError as exc:
         print(f"parkdispatch: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:
+        print("parkdispatch: interrupted; nothing written", file=sys.stderr)
+        return INTERRUPTED
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -60,6 +102,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(json.dumps(Scenario.model_json_schema(), indent=2))
         return 0
     scenario = load_scenario(args.scenario)
+    if args.command in ("run", "forecast", "pareto"):  # before any solve: --out must be usable
+        from .outdir import check_output_dir
+
+        check_output_dir(args.out, args.overwrite, protect=scenario.input_paths)
     if args.command == "validate":
         print(f"{args.scenario}: valid ({scenario.horizon.steps} steps of {scenario.horizon.step_minutes} min, "
               f"{len(scenario.assets)} assets)")
@@ -75,8 +121,6 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "pareto":
         from .pareto import pareto_front, write_pareto
 
-        if args.points < 2:
-            raise ScenarioError(f"--points = {args.points}: a front needs at least 2 points")
         front = pareto_front(scenario, args.points, time_limit_s=args.time_limit)
         out = write_pareto(front, scenario, args.out, overwrite=args.overwrite, plot=not args.no_plot)
         print(front.to_string(index=False))

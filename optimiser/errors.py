@@ -3,10 +3,11 @@
 | exit | error                | meaning                                                        |
 |------|----------------------|----------------------------------------------------------------|
 | 0    |                      | solved to optimality (within the MIP gap), outputs written     |
-| 2    | ScenarioError        | bad input (scenario file, series, CSV) or output dir in use    |
+| 2    | ScenarioError        | bad input (scenario, series, CSV, CLI option) or unusable --out|
 | 3    | InfeasibleError      | no schedule satisfies the constraints; message names them      |
 | 4    | SolverError          | solver failure or time limit (outputs kept if a schedule exists)|
 | 5    | SolutionCheckError   | the independent post-solve check found a violation             |
+| 130  | (Ctrl-C)             | interrupted; nothing written                                   |
 """
 
 from __future__ import annotations

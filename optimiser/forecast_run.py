@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .output import atomic_directory, write_json
+from .outdir import atomic_directory
+from .output import write_json
 from .scenario import Scenario
 
 
@@ -46,7 +47,7 @@ def forecast_summary(scenario: Scenario, frame: pd.DataFrame) -> dict:
 def write_forecast(scenario: Scenario, out_dir: str | Path, overwrite: bool = False, plot: bool = True) -> Path:
     """Write ``forecast.csv``, ``forecast.json`` and ``forecast.png`` atomically."""
     frame = forecast_frame(scenario)
-    with atomic_directory(out_dir, overwrite) as tmp:
+    with atomic_directory(out_dir, overwrite, protect=scenario.input_paths, command="forecast") as tmp:
         table = frame.reset_index(names="time")
         table["time"] = [t.isoformat() for t in frame.index]
         table.to_csv(tmp / "forecast.csv", index=False, float_format="%.6f")

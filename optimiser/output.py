@@ -3,7 +3,7 @@
 Files: ``dispatch.csv`` (local ISO-8601 timestamps with offset), ``dispatch.nc``
 (the Dataset; NetCDF cannot hold a time zone, so time is stored in UTC with the
 zone in the ``timezone`` attribute: :func:`read_dispatch_nc` restores it),
-``summary.json``, ``dispatch.png`` and an asset's tables that are not time series
+``summary.json``, ``dispatch.png``, ``parkdispatch-manifest.json`` (the files written) and an asset's tables that are not time series
 (``<asset>_sessions.csv``: one row per EV charging session).
 """
 
@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import xarray as xr
 
-from .errors import ScenarioError
+from .outdir import atomic_directory
 from .run import RunResult
 
 
 def write_outputs(result: RunResult, out_dir: str | Path, overwrite: bool = False, plot: bool = True) -> Path:
-    """Write the outputs of ``result`` into ``out_dir`` atomically (see :func:`atomic_directory`)."""
-    with atomic_directory(out_dir, overwrite) as tmp:
+    """Write the outputs of ``result`` into ``out_dir`` atomically (see :func:`optimiser.outdir.atomic_directory`)."""
+    with atomic_directory(out_dir, overwrite, protect=result.scenario.input_paths, command="run") as tmp:
         ds = result.dataset
         dispatch_frame(ds).to_csv(tmp / "dispatch.csv", index=False, float_format="%.6f")
         to_netcdf(ds, tmp / "dispatch.nc")
@@ -38,34 +35,6 @@ def write_outputs(result: RunResult, out_dir: str | Path, overwrite: bool = Fals
 
             plot_dispatch(ds, result.scenario, tmp / "dispatch.png")
     return Path(out_dir)
-
-
-@contextmanager
-def atomic_directory(out_dir: str | Path, overwrite: bool = False):
-    """Yield a temporary sibling folder that replaces ``out_dir`` only when the block succeeds.
-
-    An existing non-empty ``out_dir`` is only replaced with ``overwrite=True``;
-    otherwise nothing is touched and :class:`ScenarioError` is raised. On any
-    failure the temporary folder is removed and ``out_dir`` is left as it was.
-    """
-    out = Path(out_dir)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
-        raise ScenarioError(f"output directory {out} exists and is not empty; choose another --out or pass --overwrite")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        yield tmp
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            old.rmdir()
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old) if old.is_dir() else old.unlink()
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def write_json(data: dict, path: Path) -> None:

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InfeasibleError
-from .output import atomic_directory, write_json
+from .outdir import atomic_directory
+from .output import write_json
 from .run import optimise
 from .scenario import Scenario
 
@@ -62,7 +63,7 @@ def pareto_front(scenario: Scenario, points: int, time_limit_s: float | None = N
 def write_pareto(front: pd.DataFrame, scenario: Scenario, out_dir: str | Path, overwrite: bool = False,
                  plot: bool = True) -> Path:
     """``pareto.csv``, ``pareto.json`` (end points) and ``pareto.png``, written atomically."""
-    with atomic_directory(out_dir, overwrite) as tmp:
+    with atomic_directory(out_dir, overwrite, protect=scenario.input_paths, command="pareto") as tmp:
         front.to_csv(tmp / "pareto.csv", index=False, float_format="%.9g")
         write_json({"scenario": scenario.source, "scenario_sha256": scenario.sha256, "points": len(front),
                     "min_emissions": front.iloc[0].to_dict(), "min_cost": front.iloc[-1].to_dict(),

@@ -153,6 +153,7 @@ class Scenario(BaseModel):
     _source: str = PrivateAttr("<scenario>")
     _sha256: str = PrivateAttr("")
     _weather: pd.DataFrame | None = PrivateAttr(None)
+    _inputs: tuple[Path, ...] = PrivateAttr(())
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Scenario":
@@ -187,6 +188,11 @@ class Scenario(BaseModel):
     def sha256(self) -> str:
         """SHA-256 of the scenario file and the CSV files it reads (of the input dict if built in memory)."""
         return self._sha256
+
+    @property
+    def input_paths(self) -> tuple[Path, ...]:
+        """The scenario file and every file it reads (CSVs, weather): an output folder may not hold them."""
+        return self._inputs
 
     @property
     def weather_frame(self) -> pd.DataFrame | None:
@@ -235,6 +241,9 @@ def scenario_from_dict(
     if weather_path is not None and weather_path.is_file():
         digest.update(weather_path.read_bytes())
     scenario._sha256 = digest.hexdigest()
+    scenario._inputs = tuple(p.resolve() for p in [*([Path(source)] if file_bytes is not None else []),
+                                                   *sorted(context.input_files),
+                                                   *([weather_path] if weather_path is not None else [])])
     _apply_weather(scenario, Path(base_dir), source)
     return scenario
 

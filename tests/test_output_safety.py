@@ -1,0 +1,211 @@
+"""Output folders never lose a user's file: --overwrite replaces only a previous parkdispatch output, every
+problem with --out is found before the solve (exit 2, no traceback), temporaries of killed runs are cleaned,
+folders follow the umask, and Ctrl-C outside the solve exits 130 writing nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from optimiser.cli import main
+from optimiser.outdir import MANIFEST, OWNER, check_output_dir, remove_stale_temporaries
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "scenarios" / "dezhou_day.yaml"
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A user's folder: the scenario, its data/ and an unrelated notes file."""
+    proj = tmp_path / "proj"
+    (proj / "data").mkdir(parents=True)
+    shutil.copy(DEMO, proj / "dezhou_day.yaml")
+    shutil.copy(REPO / "scenarios" / "data" / "dezhou_day.csv", proj / "data" / "dezhou_day.csv")
+    (proj / "notes.txt").write_text("my notes\n")
+    return proj
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _infeasible(folder: Path) -> Path:
+    """The demo with a 5 MW import limit: infeasible (exit 3) if it ever reaches the solver."""
+    path = folder / "tight.yaml"
+    path.write_text(DEMO.read_text().replace("import_limit_kw: 30000", "import_limit_kw: 5000")
+                    .replace("data/dezhou_day.csv", str(REPO / "scenarios/data/dezhou_day.csv")))
+    return path
+
+
+@pytest.mark.parametrize("command", [["run"], ["forecast"], ["pareto", "--points", "2"]])
+def test_overwrite_refuses_the_scenario_folder(project, command, capsys):
+    before = _tree(project)
+    code = main([command[0], str(project / "dezhou_day.yaml"), *command[1:], "--out", str(project), "--overwrite",
+                 "--no-plot"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "holds the scenario or its input" in err and "Traceback" not in err
+    assert _tree(project) == before
+
+
+def test_overwrite_refuses_a_folder_holding_an_input_csv(project, capsys):
+    """--out data/.. is refused, and so is the folder holding a CSV the scenario reads."""
+    before = _tree(project)
+    assert main(["run", str(project / "dezhou_day.yaml"), "--out", str(project / "data"), "--overwrite"]) == 2
+    assert "holds the scenario or its input" in capsys.readouterr().err
+    assert _tree(project) == before
+
+
+def test_overwrite_refuses_a_folder_parkdispatch_did_not_write(tmp_path, capsys):
+    other = tmp_path / "thesis"
+    other.mkdir()
+    (other / "chapter1.tex").write_text("\\chapter{Intro}\n")
+    assert main(["run", str(_infeasible(tmp_path)), "--out", str(other), "--overwrite"]) == 2  # before the solve
+    assert "not a previous parkdispatch output" in capsys.readouterr().err
+    assert (other / "chapter1.tex").read_text() == "\\chapter{Intro}\n"
+
+
+def test_overwrite_replaces_a_previous_run_only_while_it_holds_only_its_files(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(DEMO), "--out", str(out), "--no-plot"]) == 0
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest["written_by"] == "parkdispatch" and manifest["command"] == "run"
+    assert manifest["files"] == ["dispatch.csv", "dispatch.nc", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*manifest["files"], MANIFEST])
+    assert main(["run", str(DEMO), "--out", str(out), "--overwrite"]) == 0  # a previous run: replaced
+    assert (out / "dispatch.png").is_file()
+    (out / "my_analysis.xlsx").write_text("precious")
+    capsys.readouterr()
+    assert main(["run", str(DEMO), "--out", str(out), "--overwrite"]) == 2
+    assert "my_analysis.xlsx" in capsys.readouterr().err
+    assert (out / "my_analysis.xlsx").read_text() == "precious"
+
+
+def test_out_dot_is_refused_without_a_traceback(tmp_path, monkeypatch, capsys):
+    """--out . (the current directory, even a previous run's) cannot be replaced as a whole: exit 2, not EBUSY."""
+    out = tmp_path / "run"
+    assert main(["run", str(DEMO), "--out", str(out), "--no-plot"]) == 0
+    monkeypatch.chdir(out)
+    capsys.readouterr()
+    assert main(["run", str(DEMO), "--out", ".", "--overwrite", "--no-plot"]) == 2
+    err = capsys.readouterr().err
+    assert "current directory" in err and "Traceback" not in err
+    assert (out / "summary.json").is_file()
+
+
+def test_out_problems_are_found_before_the_solve(tmp_path, capsys):
+    """Each case would exit 3 (infeasible) if it reached the solver; it exits 2 with its own message instead."""
+    scenario = _infeasible(tmp_path)
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "x.txt").write_text("x")
+    a_file = tmp_path / "a_file.txt"
+    a_file.write_text("x")
+    cases = {str(busy): "exists and is not empty",
+             str(a_file): "is an existing file, not a folder",
+             str(a_file / "out"): "a_file.txt is a file, so no folder can be made under it",
+             str(a_file / "deeper" / "out"): "a_file.txt is a file, so no folder can be made under it"}
+    for out, message in cases.items():
+        assert main(["run", str(scenario), "--out", out]) == 2, out
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err, err
+    assert a_file.read_text() == "x"
+
+
+def test_read_only_parent_is_found_before_the_solve(tmp_path, capsys):
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    mounted = os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(read_only)],
+                                                   capture_output=True).returncode == 0
+    if not mounted:
+        if os.geteuid() == 0:
+            pytest.skip("root without mount: permissions cannot make a folder read-only")
+        read_only.chmod(0o555)
+    try:
+        assert main(["run", str(_infeasible(tmp_path)), "--out", str(read_only / "out")]) == 2
+        assert "is not writable" in capsys.readouterr().err
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(read_only)], check=True)
+        read_only.chmod(0o755)
+
+
+def test_stale_temporaries_of_killed_runs_are_removed(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / ".demo.tmp-deadbeef"
+    stale.mkdir()
+    (stale / OWNER).write_text(f"{dead.pid}\n")
+    (stale / "dispatch.csv").write_text("half written")
+    alive = tmp_path / ".other.tmp-cafe0000"  # a run still writing (this process)
+    alive.mkdir()
+    (alive / OWNER).write_text(f"{os.getpid()}\n")
+    foreign = tmp_path / ".cache.tmp-1234"  # someone else's: never touched
+    foreign.mkdir()
+    assert main(["run", str(DEMO), "--out", str(tmp_path / "demo"), "--no-plot"]) == 0
+    assert not stale.exists() and alive.is_dir() and foreign.is_dir()
+    assert remove_stale_temporaries(tmp_path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".cache.tmp-1234", ".other.tmp-cafe0000", "demo"]
+
+
+def test_output_folder_follows_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        assert main(["run", str(DEMO), "--out", str(tmp_path / "demo"), "--no-plot"]) == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "demo").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "demo" / "summary.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_check_output_dir_accepts_new_and_empty_folders(tmp_path):
+    assert check_output_dir(tmp_path / "new" / "deeper") == tmp_path / "new" / "deeper"
+    (tmp_path / "empty").mkdir()
+    assert check_output_dir(tmp_path / "empty") == tmp_path / "empty"
+    assert not (tmp_path / "new").exists()  # checking creates nothing
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--time-limit", "-1"], "--time-limit: -1: must be a finite number of seconds > 0"),
+    (["--time-limit", "nan"], "--time-limit: nan: must be a finite number of seconds > 0"),
+    (["--time-limit", "inf"], "--time-limit: inf: must be a finite number of seconds > 0"),
+    (["--mip-gap", "-1"], "--mip-gap: -1: must be a relative gap >= 0 and < 1"),
+    (["--mip-gap", "1"], "--mip-gap: 1: must be a relative gap >= 0 and < 1"),
+    (["--mip-gap", "x"], "--mip-gap: x: not a number"),
+])
+def test_cli_options_are_checked_like_the_scenario(tmp_path, options, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", str(DEMO), "--out", str(tmp_path / "o"), *options])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("points", ["1", "0", "-3", "2.5"])
+def test_pareto_points_are_checked(tmp_path, points, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["pareto", str(DEMO), "--points", points, "--out", str(tmp_path / "o")])
+    assert exit_info.value.code == 2
+    assert f"--points: {points}:" in capsys.readouterr().err
+
+
+def test_ctrl_c_outside_the_solve_exits_130_writing_nothing(tmp_path):
+    """A real SIGINT 50 ms into main(), while the scenario is imported and validated (long before the solve)."""
+    out = tmp_path / "out"
+    code = (
+        "import os, signal, sys\n"
+        "from optimiser.cli import main\n"
+        "signal.signal(signal.SIGALRM, lambda *a: os.kill(os.getpid(), signal.SIGINT))\n"
+        "signal.setitimer(signal.ITIMER_REAL, 0.05)\n"
+        f"sys.exit(main(['run', {str(DEMO)!r}, '--out', {str(out)!r}]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "parkdispatch: interrupted; nothing written\n"
+    assert not out.exists() and list(tmp_path.iterdir()) == []
