@@ -181,7 +181,8 @@ class AssetBase(BaseModel):
         return {}
 
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
-        """Steps with physically impossible simultaneous opposite flows (none by default)."""
+        """Steps with physically impossible simultaneous opposite flows, or another tie an LP may leave off its
+        definition that the asset's binaries remove (none by default); the run re-solves with binaries."""
         return np.zeros(0, dtype=int)
 
     def detail_tables(self) -> dict[str, pd.DataFrame]:

@@ -97,8 +97,13 @@ with the pool's own cost of responding :math:`c` [CNY/kWh] (``response_cost_cny_
 lost production, comfort), so the compensation is revenue (a negative cost). The
 rebound has no cost or payment of its own: it is energy bought (or not bought) at the
 tariff through the bus, so the optimiser places it in the cheapest steps of its window.
-At the optimum :math:`p_t = \\min(r_t, m_k)` (compensation is never left unclaimed);
-the check recomputes it so. A committed event is firm: if the pool cannot deliver
+The paid part is :math:`p_t = \\min(r_t, m_k)` under every objective: fixed at
+:math:`m_k` where :math:`m_k \\le q_k`, :math:`p_t = r_t` where :math:`m_k` is at least
+the response limit, and in between, with binaries (``ctx.binaries``), an indicator
+:math:`z_t` with :math:`p_t \\ge r_t - (\\bar r_t - m_k) z_t,\\ p_t \\ge m_k z_t`; without
+them only the compensation's cost pressure holds it there, so an optimum that leaves it
+unclaimed (possible when the objective does not value it, e.g. ``minimise: emissions``)
+is reported as a tie and re-solved with binaries. The check recomputes it so. A committed event is firm: if the pool cannot deliver
 :math:`q_k` the scenario is rejected before the solve.
 
 **Results.** ``flows``: ``baseline_kw``, ``load_kw`` (:math:`\\ell_t`), ``reduction_kw``,
@@ -419,8 +424,19 @@ class DemandResponse(AssetBase):
     def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
         low, high, paid = self._required.tolist(), self.response_limit_kw().tolist(), self._paid_cap.tolist()
         block.response_kw = pyo.Var(ctx.steps, bounds=lambda _, t: (low[t], high[t]), doc="response [kW]")
-        block.paid_kw = pyo.Var(ctx.steps, bounds=lambda _, t: (0.0, paid[t]), doc="response that is paid [kW]")
-        block.paid_within_response = pyo.Constraint(ctx.steps, rule=lambda b, t: b.paid_kw[t] <= b.response_kw[t])
+        fixed, follows, between = self._paid_cases()
+        block.paid_kw = pyo.Var(ctx.steps, bounds=lambda _, t: (paid[t] if fixed[t] else 0.0, paid[t]),
+                                doc="response that is paid [kW]")
+        block.paid_within_response = pyo.Constraint(
+            [t for t in range(ctx.n) if not fixed[t]], rule=lambda b, t: b.paid_kw[t] <= b.response_kw[t])
+        block.paid_is_response = pyo.Constraint(np.flatnonzero(follows).tolist(),
+                                                rule=lambda b, t: b.paid_kw[t] >= b.response_kw[t])
+        if ctx.binaries and between.any():
+            block.capped = pyo.Var(np.flatnonzero(between).tolist(), within=pyo.Binary, doc="1 if response >= paid cap")
+            block.paid_up_to_response = pyo.Constraint(block.capped.index_set(), rule=lambda b, t: (
+                b.paid_kw[t] >= b.response_kw[t] - (high[t] - paid[t]) * b.capped[t]))
+            block.paid_up_to_cap = pyo.Constraint(block.capped.index_set(), rule=lambda b, t: (
+                b.paid_kw[t] >= paid[t] * b.capped[t]))
         ports = Ports(electric=[(self._direction, block.response_kw)], electric_fixed_kw=-np.asarray(self.baseline_kw))
         rebounds = self._rebounds()
         if rebounds:
@@ -437,6 +453,17 @@ class DemandResponse(AssetBase):
         if self._compensation.any():
             ports.cost.append((-ctx.dt_h * self._compensation, block.paid_kw))
         return ports
+
+    def _paid_cases(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Steps where min(response, paid cap) is the cap, the response, or either (binary), per step."""
+        fixed = self._paid_cap <= self._required
+        follows = ~fixed & (self._paid_cap >= self.response_limit_kw())
+        return fixed, follows, ~fixed & ~follows & (self._compensation > 0)
+
+    def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
+        """Steps whose paid part is below min(response, paid cap): a tie the binaries remove."""
+        earned = np.minimum(flows["reduction_kw"] + flows["increase_kw"], self._paid_cap)
+        return np.flatnonzero((earned - flows["paid_kw"] > tol) & (self._compensation > 0))
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         response = values(block.response_kw)

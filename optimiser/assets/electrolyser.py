@@ -78,9 +78,13 @@ class Electrolyser(Commitment, AssetBase):
     :math:`h_t` lies on the curve. A curve whose marginal yield rises with load (a
     convex part, e.g. kWh/kg falling steeply from low load) would let the LP use the
     high-yield segment without the low-yield one: it would need binaries (SOS2) and
-    is rejected. If hydrogen has no value at some step (nowhere to put it at a
-    negative price) the LP may fill segments out of order; the independent check
-    then reports ``hydrogen_kg_per_h`` off the curve (exit 5) instead of accepting it.
+    is rejected. If power has no cost at some step (a negative price, or an objective
+    such as ``minimise: emissions`` that does not price it) the LP may fill segments out
+    of order; with binaries (``ctx.binaries``: a negative price, or the run's re-solve
+    when an LP optimum is off the curve) :math:`f_{k,t} \\in \\{0, 1\\}` force the order,
+    :math:`s_{k,t} \\ge w_k f_{k,t}`, :math:`s_{k+1,t} \\le w_{k+1} f_{k,t}`, so
+    :math:`h_t` is on the curve under every objective (under ``binaries: never`` the check
+    reports ``hydrogen_kg_per_h`` off the curve, exit 5).
     """
 
     kind: Literal["electrolyser"]
@@ -162,6 +166,13 @@ class Electrolyser(Commitment, AssetBase):
             block.hydrogen_by_segment = pyo.Constraint(ctx.steps, rule=lambda b, t: b.hydrogen_kg_per_h[t] == sum(
                 float(gains[k]) * b.segment_kw[t, k] for k in b.segment))
             ports = Ports(electric=[(-1.0, block.power_kw)], hydrogen=[(1.0, block.hydrogen_kg_per_h)])
+            if ctx.binaries and len(widths) > 1:  # fill the segments in order: no power wasted on a later one
+                block.segment_full = pyo.Var(ctx.steps, range(len(widths) - 1), within=pyo.Binary,
+                                             doc="1 if segment k is full (segment k + 1 may be used)")
+                block.fill_first = pyo.Constraint(block.segment_full.index_set(), rule=lambda b, t, k: (
+                    b.segment_kw[t, k] >= float(widths[k]) * b.segment_full[t, k]))
+                block.fill_next = pyo.Constraint(block.segment_full.index_set(), rule=lambda b, t, k: (
+                    b.segment_kw[t, k + 1] <= float(widths[k + 1]) * b.segment_full[t, k]))
         if self.ramp_kw_per_h is not None:
             step = self.ramp_kw_per_h * ctx.dt_h
             before = self.initial_power_kw
@@ -200,6 +211,13 @@ class Electrolyser(Commitment, AssetBase):
 
     def net_injection(self, flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {ELECTRICITY: -flows["power_kw"] - flows["standby_kw"], HYDROGEN: flows["hydrogen_kg_per_h"]}
+
+    def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
+        """Steps below the efficiency curve (a later segment filled before an earlier one wastes power, a tie
+        when power is free or paid for): the binaries fill the segments in order."""
+        if self.efficiency_curve is None:
+            return np.zeros(0, dtype=int)
+        return np.flatnonzero(self.hydrogen_of(flows["power_kw"]) - flows["hydrogen_kg_per_h"] > tol)
 
     def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
         p, on = flows["power_kw"], flows["on"]
