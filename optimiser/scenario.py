@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import reprlib
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from .accounting import Accounting
 from .assets import RESERVED_NAMES, Asset, Grid
+from .bounds import implausible
 from .errors import ScenarioError
 from .heat_levels import HeatLevel, level_problems
 from .series import SeriesContext
@@ -216,10 +218,47 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: scenario file not found")
     text = path.read_bytes()
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+    except DuplicateKeyError as exc:
+        raise ScenarioError(f"{path}: line {exc.line}: key '{exc.key}' is given twice (first on line {exc.first_line}); "
+                            "remove one (YAML would silently keep the last)") from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
     return scenario_from_dict(raw, base_dir=path.parent, source=str(path), file_bytes=text)
+
+
+class DuplicateKeyError(yaml.YAMLError):
+    """A mapping gives the same key twice (``line`` and ``first_line`` are 1-based)."""
+
+    def __init__(self, key: Any, line: int, first_line: int):
+        super().__init__(f"duplicate key {key!r} on line {line} (first on line {first_line})")
+        self.key, self.line, self.first_line = key, line, first_line
+
+
+class UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the C parser is ~4x faster on 8760 steps
+    """YAML's safe loader that rejects a key given twice in one mapping (merge keys ``<<`` may be overridden)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            first: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    if key in first:
+                        raise DuplicateKeyError(key, line, first[key])
+                except TypeError:  # an unhashable key: the base class reports it
+                    continue
+                first[key] = line
+        return super().construct_mapping(node, deep)
+
+
+UniqueKeyLoader.add_implicit_resolver(  # YAML 1.2 floats such as 1e15 (YAML 1.1 reads them as text)
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
 
 
 def scenario_from_dict(
@@ -232,6 +271,9 @@ def scenario_from_dict(
     horizon = _validate(Horizon, raw.get("horizon"), source, prefix="horizon")
     context = SeriesContext(index=horizon.index(park.timezone), base_dir=Path(base_dir))
     scenario = _validate(Scenario, raw, source, context={"series": context})
+    problem = implausible(scenario)
+    if problem:
+        raise ScenarioError(f"{source}: {problem}")
     scenario._index = context.index
     scenario._source = source
     digest = hashlib.sha256(file_bytes if file_bytes is not None else _stable_json(raw))
@@ -257,6 +299,8 @@ def _apply_weather(scenario: Scenario, base_dir: Path, source: str) -> None:
         weather = load_weather(scenario.weather, scenario.park, scenario.index, scenario.horizon.step_minutes, base_dir)
     except ValueError as exc:  # forecasts.weather.WeatherDataError is a ValueError
         raise ScenarioError(f"{source}: weather: {exc}") from None
+    except Exception as exc:  # any other failure of a reader or the generator on these inputs
+        raise ScenarioError(f"{source}: weather: cannot be used ({type(exc).__name__}: {exc})") from None
     for i, asset in pending:
         try:
             series = renewable_availability(asset, weather, scenario.park)

@@ -81,7 +81,13 @@ def load_weather(weather: Weather, park, index: pd.DatetimeIndex, step_minutes: 
         "csv": lambda: readers.read_weather_csv(path, timezone=park.timezone, **geo, **spec.options),
         "netcdf": lambda: readers.read_weather_netcdf(path, timezone=park.timezone, **geo, **spec.options),
     }[spec.format]
-    frame, meta = read()
+    try:
+        frame, meta = read()
+    except (ValueError, TypeError) as exc:  # forecasts.weather.WeatherDataError and bad reader options
+        raise ValueError(f"weather file '{spec.path}' ({spec.format}): {exc}") from None
+    except Exception as exc:  # a third-party reader's failure on a malformed file (KeyError, IndexError, ...)
+        raise ValueError(f"weather file '{spec.path}' is not a readable {spec.format} file "
+                         f"({type(exc).__name__}: {exc})") from None
     attrs = dict(frame.attrs)
     if spec.typical_year:  # in the file's own (usually fixed-offset) zone, so DST cannot tear the steps
         frame = _onto_years(frame, sorted(set(index.tz_convert(frame.index.tz).year)))

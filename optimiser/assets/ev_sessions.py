@@ -107,6 +107,7 @@ import pyomo.environ as pyo
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 from pyomo.core.expr.numeric_expr import LinearExpression
 
+from ..series import read_text_csv
 from .base import AssetBase, BuildContext, Ports, both_above, bound_violations, values
 from .shiftable_load import horizon_index
 
@@ -174,10 +175,7 @@ def _read_sessions_csv(relative: str, info: ValidationInfo) -> list[EVSession]:
     if context is None:
         raise ValueError("sessions_csv needs the scenario folder: load scenarios with optimiser.scenario.load_scenario")
     path = context.input_file(relative)  # recorded for the scenario's SHA-256
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except Exception as exc:  # pandas raises many kinds of parse errors
-        raise ValueError(f"CSV file '{relative}' cannot be read: {exc}") from None
+    frame = read_text_csv(path, relative, dtype=str, keep_default_na=False, skipinitialspace=True)
     known = set(EVSession.model_fields)
     unknown = [str(c) for c in frame.columns if str(c).strip() not in known]
     if unknown:
