@@ -87,15 +87,21 @@ def _with_achievable(exc: InfeasibleError, scenario: Scenario, binaries: bool, t
     from .achievable import highest_achievable
 
     notes = []
-    for name in SHARE_TARGETS:
+    for name in ("renewable_share_min", *SHARE_TARGETS):
         target = getattr(scenario.targets, name)
-        if target is None or not target.hard or f"targets.{name}" not in exc.families:
+        if isinstance(target, float):  # renewable_share_min: a plain number, always hard
+            value, year_to_date = target, None
+        elif target is not None and target.hard:
+            value, year_to_date = target.value, target.year_to_date
+        else:
+            continue
+        if f"targets.{name}" not in exc.families:
             continue
         best = highest_achievable(scenario, name, binaries, time_limit_s, mip_gap)
         word = "lowest achievable" if name == "curtailment_rate_max" else "highest achievable"
-        notes.append(f"{name} {target.value:g} cannot be met: the {word} value is "
+        notes.append(f"{name} {value:g} cannot be met: the {word} value is "
                      + ("unknown (the other constraints are infeasible too)" if best is None else f"{best:.6g}")
-                     + (" (before the year-to-date carry-over)" if target.year_to_date else ""))
+                     + (" (before the year-to-date carry-over)" if year_to_date else ""))
     if not notes:
         return exc
     return InfeasibleError(f"{exc}\n" + "\n".join(notes), exc.families)

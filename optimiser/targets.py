@@ -48,7 +48,7 @@ SHARE_TARGETS = ("green_electricity_share_min", "clean_energy_share_min", "non_f
                  "curtailment_rate_max")
 TERM_OF = {"green_electricity_share_min": "green_electricity_share", "clean_energy_share_min": "clean_energy_share",
            "non_fossil_share_min": "non_fossil_share",
-           "curtailment_rate_max": "utilisation"}
+           "curtailment_rate_max": "utilisation", "renewable_share_min": "renewable_share"}
 
 
 class YearToDate(BaseModel):
@@ -205,7 +205,8 @@ def share_forms(model: pyo.ConcreteModel, ctx, scenario: "Scenario") -> dict[str
     avail = Form(n)
     avail.constant = available
     energy = consumed.plus(fuel)
-    return {"green_electricity_share": (green, consumed), "clean_energy_share": (clean, energy),
+    renewable = onsite.plus(exp, -1)
+    return {"renewable_share": (renewable, renewable.plus(imp)), "green_electricity_share": (green, consumed), "clean_energy_share": (clean, energy),
             "non_fossil_share": (non_fossil, energy),
             "utilisation": (used, avail), "consumed": (consumed, consumed), "direct_self": (direct, direct)}
 
