@@ -20,10 +20,12 @@ from __future__ import annotations
 from typing import Literal
 
 import pandas as pd
-import pvlib
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import weather as w
+from .lazy import lazy_module
+
+pvlib = lazy_module("pvlib")
 
 
 class PVArray(BaseModel):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pvlib
 
 from . import weather as w
+from .lazy import lazy_module
+
+pvlib = lazy_module("pvlib")
 
 
 def resample_weather(frame: pd.DataFrame, step_minutes: float) -> pd.DataFrame:

@@ -38,7 +38,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pvlib
+
+from .lazy import lazy_module
+
+pvlib = lazy_module("pvlib")
 
 GHI, DNI, DHI = "ghi_w_m2", "dni_w_m2", "dhi_w_m2"
 TEMP_AIR = "temp_air_c"

@@ -22,20 +22,19 @@ JOSS 9(93), 5464 (2024), doi:10.21105/joss.05464.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import windpowerlib
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from windpowerlib import ModelChain, WindTurbine
 
 from . import weather as w
 from .pv import output_attrs
 
-_OEDB = os.path.join(os.path.dirname(windpowerlib.__file__), "oedb")
+_OEDB = os.path.join(importlib.util.find_spec("windpowerlib").submodule_search_locations[0], "oedb")
 G0, R_AIR, P0_PA, LAPSE_K_M = 9.80665, 287.058, 101325.0, 0.0065
 
 
@@ -194,6 +193,8 @@ def wind_farm_kw(weather: pd.DataFrame, farm: WindFarm, altitude_m: float = 0.0)
     Wind speed is an instantaneous quantity: each step's power is computed
     from the step's wind speed sample, an estimate of the interval-mean power.
     """
+    from windpowerlib import ModelChain, WindTurbine  # about 1 s: only where used
+
     wpl_weather, has_z0 = _windpowerlib_weather(weather, farm, altitude_m)
     turbine = WindTurbine(hub_height=farm.hub_height_m, nominal_power=farm.nominal_power_kw * 1000.0,
                           power_curve=farm.power_curve(), path=None)

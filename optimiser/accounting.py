@@ -35,13 +35,15 @@ KPIs over the horizon (all in kWh, or kWh electricity-equivalent for the clean s
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import xarray as xr
 from pydantic import BaseModel, ConfigDict, Field
 
 from .flows import asset_flows
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 NATIONAL_FOSSIL_POWER_FACTOR = 0.8325
 """tCO2/MWh for grid electricity that is not green (park carbon accounting method, seed 001 ch. 5)"""

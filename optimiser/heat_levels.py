@@ -29,9 +29,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyomo.environ as pyo
+from .lazy import pyo
 from pydantic import BaseModel, ConfigDict, Field
-from pyomo.core.expr.numeric_expr import LinearExpression
+from .lazy import LinearExpression
 
 from .assets.base import HEAT, BuildContext, HeatAsset, Ports, bound_violations, bus_terms
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
+from .lazy import pyo
+from .lazy import LinearExpression
 
 from .assets import BuildContext, Ports
 from .assets.base import BALANCE_NAMES, BUS_UNITS, ELECTRICITY, HEAT, HYDROGEN, bus_terms

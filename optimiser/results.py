@@ -9,7 +9,7 @@ included. KPI functions are pure: Dataset and scenario in, numbers out.
 from __future__ import annotations
 
 import numpy as np
-import pyomo.environ as pyo
+from .lazy import pyo
 import xarray as xr
 
 from .assets import BuildContext

@@ -37,9 +37,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pyomo.environ as pyo
+from .lazy import pyo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pyomo.core.expr.numeric_expr import LinearExpression
+from .lazy import LinearExpression
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Scenario

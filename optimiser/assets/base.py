@@ -42,7 +42,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+from ..lazy import pyo
 from pydantic import BaseModel, ConfigDict, Field
 
 ELECTRICITY, HEAT, HYDROGEN = "electricity", "heat", "hydrogen"

@@ -55,7 +55,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyomo.environ as pyo
+from ..lazy import pyo
 from pydantic import BaseModel, Field, model_validator
 
 from .base import BuildContext, Ports, bound_violations, values

@@ -135,7 +135,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+from ..lazy import pyo
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from ..series import NonNegativeSeries

@@ -43,7 +43,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-import pyomo.environ as pyo
+from ..lazy import pyo
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..series import NonNegativeSeries

@@ -103,9 +103,9 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+from ..lazy import pyo
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
-from pyomo.core.expr.numeric_expr import LinearExpression
+from ..lazy import LinearExpression
 
 from ..series import read_text_csv
 from .base import AssetBase, BuildContext, Ports, both_above, bound_violations, values

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-import pyomo.environ as pyo
+from ..lazy import pyo
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..series import NonNegativeSeries

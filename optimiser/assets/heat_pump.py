@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-import pyomo.environ as pyo
+from ..lazy import pyo
 from pydantic import Field, field_validator
 
 from ..series import NonNegativeSeries

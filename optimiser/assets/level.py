@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import pyomo.environ as pyo
+from ..lazy import pyo
 
 from .base import BuildContext, both_above
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 import numpy as np
-import pyomo.environ as pyo
+from ..lazy import pyo
 from pydantic import Field, model_validator
 
 from forecasts.pv import PVArray

@@ -47,7 +47,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+from ..lazy import pyo
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from ..series import NonNegativeSeries

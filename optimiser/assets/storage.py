@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-import pyomo.environ as pyo
+from ..lazy import pyo
 from pydantic import Field, model_validator
 
 from .base import both_above, AssetBase, BuildContext, Ports, bound_violations, values

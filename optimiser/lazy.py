@@ -1,0 +1,18 @@
+"""Heavy dependencies loaded on first use, so ``validate``, ``schema`` and ``--help`` start fast.
+
+``pyo`` stands for ``pyomo.environ`` (about 0.5 s to import): asset modules use it only when a
+model is built, so validating a scenario never loads Pyomo.
+"""
+
+from __future__ import annotations
+
+from forecasts.lazy import lazy_module
+
+pyo = lazy_module("pyomo.environ")
+
+
+def LinearExpression(*args, **kwargs):  # noqa: N802 - stands for Pyomo's class
+    """``pyomo.core.expr.numeric_expr.LinearExpression(...)``, imported on first use."""
+    from pyomo.core.expr.numeric_expr import LinearExpression as linear
+
+    return linear(*args, **kwargs)
