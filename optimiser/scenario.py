@@ -7,6 +7,7 @@ document with every series resolved onto that index (see :mod:`optimiser.series`
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -156,6 +157,8 @@ class Scenario(BaseModel):
     _sha256: str = PrivateAttr("")
     _weather: pd.DataFrame | None = PrivateAttr(None)
     _inputs: tuple[Path, ...] = PrivateAttr(())
+    _raw: Any = PrivateAttr(None)
+    _base_dir: Path = PrivateAttr(Path("."))
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Scenario":
@@ -205,6 +208,23 @@ class Scenario(BaseModel):
     def weather_synthetic(self) -> bool:
         """True if any input series comes from generated (synthetic) weather."""
         return self._weather is not None and bool(self._weather.attrs.get("synthetic", False))
+
+    def with_changes(self, changes: dict[str, Any]) -> "Scenario":
+        """A new scenario: this one's input with ``changes`` applied, validated again like a file.
+
+        ``changes`` maps dotted paths to new values, ``{"assets.lfp.energy_kwh": 5000}`` (a list
+        element by its ``name`` or its index), or holds nested sections merged into the input,
+        ``{"grid": {"import_limit_kw": 20000}}`` (a list is replaced whole). Raises
+        :class:`ScenarioError` naming the field and value, as for a file; this scenario is unchanged.
+        """
+        raw = copy.deepcopy(self._raw)
+        for key, value in changes.items():
+            try:
+                _set_path(raw, str(key).split("."), copy.deepcopy(value), str(key))
+            except ScenarioError as exc:
+                raise ScenarioError(f"{self._source}: {exc}") from None
+        shown = ", ".join(map(str, changes))
+        return scenario_from_dict(raw, base_dir=self._base_dir, source=f"{self._source} (with changes to {shown})")
 
     def import_prices(self) -> np.ndarray:
         """Import price per step [CNY/kWh]."""
@@ -276,6 +296,7 @@ def scenario_from_dict(
         raise ScenarioError(f"{source}: {problem}")
     scenario._index = context.index
     scenario._source = source
+    scenario._raw, scenario._base_dir = copy.deepcopy(raw), Path(base_dir)
     digest = hashlib.sha256(file_bytes if file_bytes is not None else _stable_json(raw))
     for csv_path in sorted(context.input_files):
         digest.update(csv_path.read_bytes())
@@ -288,6 +309,38 @@ def scenario_from_dict(
                                                    *([weather_path] if weather_path is not None else [])])
     _apply_weather(scenario, Path(base_dir), source)
     return scenario
+
+
+def _set_path(node: Any, parts: list[str], value: Any, key: str) -> None:
+    """Set ``value`` at the dotted path ``parts`` below ``node``; a dict value is merged into a dict."""
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        if isinstance(node, list):
+            index = next((i for i, item in enumerate(node) if isinstance(item, dict) and item.get("name") == part),
+                         None)
+            if index is None and part.isdigit() and int(part) < len(node):
+                index = int(part)
+            if index is None:
+                names = [str(item.get("name")) for item in node if isinstance(item, dict) and "name" in item]
+                raise ScenarioError(f"changes: '{key}': no element '{part}'"
+                                    + (f" (names: {', '.join(names)})" if names else f" ({len(node)} elements)"))
+            if last:
+                node[index] = _merged(node[index], value)
+            node = node[index]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = _merged(node.get(part), value)
+            else:
+                node = node.setdefault(part, {})
+        else:
+            raise ScenarioError(f"changes: '{key}': '{'.'.join(parts[:depth])}' is a value, not a section")
+
+
+def _merged(old: Any, new: Any) -> Any:
+    """``new`` merged into ``old`` where both are dicts (recursively), else ``new``."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return {**old, **{k: _merged(old.get(k), v) for k, v in new.items()}}
+    return new
 
 
 def _apply_weather(scenario: Scenario, base_dir: Path, source: str) -> None:
