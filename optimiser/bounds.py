@@ -38,7 +38,7 @@ def implausible(model: BaseModel) -> str | None:
     for path, unit_field, value, step in _numbers(model, ""):
         if not math.isfinite(value):
             return f"{path} = {value}{_at(step)}: not a finite number"
-        limit, unit = _limit(unit_field)
+        limit, unit = unit_limit(unit_field)
         if abs(value) > limit:
             return (f"{path} = {value:g}{_at(step)}: beyond {limit:g} {unit}, not a plausible value for a park "
                     "(check the unit or the scale)")
@@ -49,7 +49,8 @@ def _at(step: int | None) -> str:
     return "" if step is None else f" at step {step}"
 
 
-def _limit(field: str) -> tuple[float, str]:
+def unit_limit(field: str) -> tuple[float, str]:
+    """The bound on the magnitude of a field named ``field`` and its unit, from the name's suffix."""
     for suffix, limit, unit in UNIT_LIMITS:
         if field.endswith(suffix):
             return limit, unit
@@ -74,7 +75,7 @@ def _numbers(value: Any, path: str, field: str = "") -> Iterator[tuple[str, str,
     elif isinstance(value, np.ndarray):
         if value.dtype.kind in "fiu" and value.size:
             flat = value.astype(float).ravel()
-            bad = ~np.isfinite(flat) | (np.abs(flat) > _limit(field)[0])
+            bad = ~np.isfinite(flat) | (np.abs(flat) > unit_limit(field)[0])
             if bad.any():
                 i = int(np.argmax(bad))
                 yield path, field, float(flat[i]), (i if value.ndim == 1 else None)

@@ -19,10 +19,12 @@ INTERRUPTED = 130
 
 
 def _seconds(text: str) -> float:
-    """``--time-limit``: a finite number of seconds > 0 (as ``solver.time_limit_s``)."""
-    value = _number(text)
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text}: must be a finite number of seconds > 0")
+    """``--time-limit``: seconds > 0, bounded as ``solver.time_limit_s`` in a scenario."""
+    from .bounds import unit_limit
+
+    value, most = _number(text), unit_limit("time_limit_s")[0]
+    if not (math.isfinite(value) and 0 < value <= most):
+        raise argparse.ArgumentTypeError(f"{text}: must be a finite number of seconds > 0 and <= {most:g}")
     return value
 
 

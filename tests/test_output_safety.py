@@ -175,6 +175,7 @@ def test_check_output_dir_accepts_new_and_empty_folders(tmp_path):
     (["--time-limit", "-1"], "--time-limit: -1: must be a finite number of seconds > 0"),
     (["--time-limit", "nan"], "--time-limit: nan: must be a finite number of seconds > 0"),
     (["--time-limit", "inf"], "--time-limit: inf: must be a finite number of seconds > 0"),
+    (["--time-limit", "1e300"], "--time-limit: 1e300: must be a finite number of seconds > 0 and <= 1e+07"),
     (["--mip-gap", "-1"], "--mip-gap: -1: must be a relative gap >= 0 and < 1"),
     (["--mip-gap", "1"], "--mip-gap: 1: must be a relative gap >= 0 and < 1"),
     (["--mip-gap", "x"], "--mip-gap: x: not a number"),
