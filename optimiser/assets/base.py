@@ -21,7 +21,9 @@ returns :class:`Ports`:
   positive heat term);
 * ``*_fixed_*``: a fixed injection per step into that bus (a demand is negative);
 * ``cost``: terms ``(coef, var)`` whose sum over steps is the asset's cost [CNY],
-  including the carbon price on its own emissions (``BuildContext.carbon_price_cny_per_tco2``).
+  including the carbon price on its own emissions (``BuildContext.carbon_price_cny_per_tco2``);
+* ``exclusive``: pairs of opposite flows that may not both be positive in one step
+  (:class:`Exclusive`; binaries are added by the solve seam only where needed).
 
 The electricity balance is always built; the heat and hydrogen balances only when
 some asset has a port on that bus. The balances and the objective only sum ports:
@@ -61,13 +63,33 @@ class BuildContext:
     n: int
     dt_h: float
     index: pd.DatetimeIndex
-    binaries: bool = False
-    """add on/off binaries that forbid simultaneous opposite flows (charge/discharge)"""
     carbon_price_cny_per_tco2: float = 0.0
     """price on emissions, for assets that emit (gas boilers, grey hydrogen) [CNY/tCO2]"""
 
 
 Coef = float | np.ndarray
+
+
+@dataclass
+class Exclusive:
+    """Two opposite flows that may not both be positive in one step (import and export, charge and
+    discharge): ``first[k]`` and ``second[k]`` are the variables at position k, at most ``first_max[k]`` and
+    ``second_max[k]``. The solve seam adds a binary at a position only where it can change the optimum
+    (:mod:`optimiser.binaries`); the asset's ``check`` reports any simultaneous flow independently."""
+
+    label: str
+    first: list
+    second: list
+    first_max: np.ndarray
+    second_max: np.ndarray
+
+    @classmethod
+    def per_step(cls, label: str, first: pyo.Var, second: pyo.Var, first_max, second_max) -> "Exclusive":
+        """A pair at every step of two step-indexed variables (limits: scalars or per step)."""
+        n = len(first)
+        return cls(label, list(first.values()), list(second.values()),
+                   np.broadcast_to(np.asarray(first_max, dtype=float), (n,)).copy(),
+                   np.broadcast_to(np.asarray(second_max, dtype=float), (n,)).copy())
 
 
 @dataclass
@@ -81,6 +103,7 @@ class Ports:
     heat_fixed_kw_th: np.ndarray | None = None
     hydrogen: list[tuple[Coef, pyo.Var]] = field(default_factory=list)
     hydrogen_fixed_kg_per_h: np.ndarray | None = None
+    exclusive: list[Exclusive] = field(default_factory=list)
 
     def on_bus(self, bus: str) -> tuple[list[tuple[Coef, pyo.Var]], np.ndarray | None]:
         """The variable terms and the fixed injection of one bus."""

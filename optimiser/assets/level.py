@@ -15,8 +15,8 @@ taken by arriving and leaving vehicles), charge :math:`c_t` and discharge
 :math:`d_t` at the bus, efficiencies :math:`\\eta_c, \\eta_d`, and the end-of-horizon
 rules ``equal_initial`` (:math:`e_{T-1} = e_{-1}`), ``at_least``
 (:math:`e_{T-1} \\ge` a minimum), ``cyclic`` (:math:`e_{-1}` is a variable equal to
-:math:`e_{T-1}`) and ``free``. With ``ctx.binaries`` a status :math:`u_t \\in \\{0,1\\}`
-gives :math:`c_t \\le C_t u_t` and :math:`d_t \\le D_t (1 - u_t)`.
+:math:`e_{T-1}`) and ``free``. Charge and discharge may not both be positive in one step: each
+store declares them as an :class:`~optimiser.assets.base.Exclusive` pair.
 
 The model side (``add_*``) and the check side (``*_violations``) are written from the
 same parameters, the check from the solution arrays alone.
@@ -119,18 +119,6 @@ def end_violations(name: str, unit: str, rule: EndRule, initial: float, end_min:
     if rule == "at_least" and level[-1] < end_min - tol:
         return [f"{name} ends at {level[-1]:.6g} {unit}, below its end minimum {end_min:.6g} {unit}"]
     return []
-
-
-def add_exclusive_flows(block: pyo.Block, ctx: BuildContext, charge: pyo.Var, discharge: pyo.Var,
-                        charge_max, discharge_max) -> None:
-    """Binary status ``charging`` forbidding simultaneous charge and discharge (limits: scalars or per step)."""
-    c_max = np.broadcast_to(np.asarray(charge_max, dtype=float), (ctx.n,)).tolist()
-    d_max = np.broadcast_to(np.asarray(discharge_max, dtype=float), (ctx.n,)).tolist()
-    block.charging = pyo.Var(ctx.steps, within=pyo.Binary, doc="1 while charging, 0 while discharging")
-    block.charge_only_when_charging = pyo.Constraint(
-        ctx.steps, rule=lambda b, t: charge[t] <= c_max[t] * b.charging[t])
-    block.discharge_only_when_not_charging = pyo.Constraint(
-        ctx.steps, rule=lambda b, t: discharge[t] <= d_max[t] * (1 - b.charging[t]))
 
 
 def simultaneous_violations(name: str, charge: np.ndarray, discharge: np.ndarray, tol: float,
