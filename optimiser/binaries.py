@@ -94,14 +94,6 @@ class Exclusivity:
         tol = DETECTION_TOLERANCE * max(1.0, float(np.abs(x[: len(self.seam.columns)]).max(initial=0.0)))
         return np.flatnonzero(np.minimum(x[self.first], x[self.second]) > tol)
 
-    def start(self, x: np.ndarray) -> np.ndarray:
-        """``x`` with each added binary set to the side that flows (a MIP start)."""
-        out = np.zeros(self.seam.n_columns)
-        out[: len(x)] = x
-        have = self.binary >= 0
-        out[self.binary[have]] = (x[self.second[have]] <= x[self.first[have]]).astype(float)
-        return out
-
     def pair_counts(self) -> dict[str, int]:
         """Binaries added per pair label."""
         counts: dict[str, int] = {}
@@ -123,8 +115,9 @@ def solve_exclusive(seam: HighsModel, pairs: Exclusivity, mode: str, time_limit_
         pairs.add(pairs.seeds(seam.cost))
     deadline, rounds, solve_seconds = time.perf_counter() + time_limit_s, 0, 0.0
     while True:
-        start = pairs.start(seam.x) if seam.x is not None else None  # the last schedule, a MIP incumbent
-        info = seam.solve(max(deadline - time.perf_counter(), 1e-3), mip_gap, start=start)
+        # no MIP start: the last schedule breaks the rows just added, and HiGHS 1.16's repair of an
+        # infeasible start (an LP with the binaries fixed) was seen to end "optimal" above the optimum
+        info = seam.solve(max(deadline - time.perf_counter(), 1e-3), mip_gap)
         solve_seconds += info.solve_seconds
         info.solve_seconds = solve_seconds
         if mode != "auto" or info.status != "optimal":

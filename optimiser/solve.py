@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -92,10 +93,32 @@ def _check_highs_version() -> None:
                           "(1.14.0 returns wrong MIP optima on big-M models)")
 
 
+def objective_scale(cost: np.ndarray) -> float:
+    """A power of two that lifts the largest objective coefficient to at least 0.1.
+
+    HiGHS's optimality tolerances are absolute (dual feasibility 1e-7, MIP absolute gap 1e-6):
+    an objective in tCO2 per kW-step (coefficients near 1e-4) would be optimal only to about
+    0.1 %. Scaling by a power of two is exact in floating point; reported objectives are unscaled.
+    """
+    largest = float(np.abs(cost).max(initial=0.0))
+    if largest == 0.0 or largest >= 0.1:
+        return 1.0
+    return float(2.0 ** np.ceil(np.log2(0.1 / largest)))
+
+
 def _bounds(columns: Sequence) -> tuple[np.ndarray, np.ndarray]:
-    lower = np.fromiter((v.lb if v.has_lb() else -np.inf for v in columns), dtype=float, count=len(columns))
-    upper = np.fromiter((v.ub if v.has_ub() else np.inf for v in columns), dtype=float, count=len(columns))
-    return lower, upper
+    """Column bounds (±inf where none); reads numeric bounds of real variables directly (5x faster)."""
+    lower, upper = [], []
+    reals, numbers = pyo.Reals, (float, int)
+    for v in columns:
+        lb, ub = v._lb, v._ub
+        if v._domain is reals and lb.__class__ in numbers and ub.__class__ in numbers:
+            lower.append(lb)
+            upper.append(ub)
+        else:  # a domain (binary), a missing or a non-numeric bound: Pyomo's own resolution
+            lower.append(-np.inf if v.lb is None else v.lb)
+            upper.append(np.inf if v.ub is None else v.ub)
+    return np.array(lower, dtype=float), np.array(upper, dtype=float)
 
 
 class HighsModel:
@@ -123,9 +146,10 @@ class HighsModel:
             lp = highspy.HighsLp()
             lp.num_col_, lp.num_row_ = n_col, n_row
             self.cost = form.c.toarray().ravel() if form.c.shape[0] else np.zeros(n_col)
-            lp.col_cost_ = self.cost
             self.offset = float(form.c_offset[0]) if len(form.c_offset) else 0.0
-            lp.offset_ = self.offset
+            self.scale = objective_scale(self.cost)
+            lp.col_cost_ = self.scale * self.cost
+            lp.offset_ = self.scale * self.offset
             lp.col_lower_, lp.col_upper_ = _bounds(form.columns)
             multiplier = np.fromiter((row[1] for row in form.rows), dtype=float, count=n_row)
             rhs = np.asarray(form.rhs, dtype=float)
@@ -177,9 +201,9 @@ class HighsModel:
         cost = np.asarray(cost, dtype=float)
         extra = len(cost) < self.n_columns
         full = np.concatenate([cost, np.zeros(self.n_columns - len(cost))]) if extra else cost
-        self.cost, self.offset = full, float(offset)
-        self.highs.changeColsCost(self.n_columns, np.arange(self.n_columns, dtype=np.int32), full)
-        self.highs.changeObjectiveOffset(float(offset))
+        self.cost, self.offset, self.scale = full, float(offset), objective_scale(full)
+        self.highs.changeColsCost(self.n_columns, np.arange(self.n_columns, dtype=np.int32), self.scale * full)
+        self.highs.changeObjectiveOffset(self.scale * float(offset))
 
     def set_bounds(self, cols: np.ndarray, lower, upper) -> None:
         """Change column bounds (``lower == upper`` fixes a column, e.g. a past step)."""
@@ -226,8 +250,8 @@ class HighsModel:
         return int(self.integer.sum())
 
     def solve(self, time_limit_s: float, mip_gap: float, start: np.ndarray | None = None) -> SolveInfo:
-        """Run HiGHS (warm from the last basis; ``start`` offered as a MIP incumbent) and load the
-        solution into the Pyomo variables.
+        """Run HiGHS (warm from the last basis; ``start`` offered as a MIP incumbent: give only a
+        schedule known to be feasible) and load the solution into the Pyomo variables.
 
         Raises :class:`InfeasibleError` naming the constraint families of an
         irreducible infeasible subsystem, or :class:`SolverError`.
@@ -242,7 +266,7 @@ class HighsModel:
             solution.value_valid = True
             highs.setSolution(solution)
         t1 = time.perf_counter()
-        highs.run()
+        self._run()
         t2 = time.perf_counter()
         status = highs.getModelStatus()
         if status == highspy.HighsModelStatus.kUnboundedOrInfeasible and not is_mip:
@@ -267,7 +291,7 @@ class HighsModel:
         gap = info.mip_gap if is_mip else None
         return SolveInfo(
             status=result,
-            objective_cny=float(info.objective_function_value),
+            objective_cny=float(self.cost @ self.x + self.offset),  # of the schedule reported, unscaled
             mip_gap=None if gap is None or not np.isfinite(gap) else float(gap),
             handover_seconds=self.handover_seconds,
             solve_seconds=t2 - t1,
@@ -276,6 +300,23 @@ class HighsModel:
             n_constraints=self.highs.getNumRow(),
             n_binaries=self.n_binaries,
         )
+
+    def _run(self) -> None:
+        """``Highs.run`` in a solver thread, so that Ctrl-C stops it at once: the solver is cancelled at
+        its next interrupt check and ``KeyboardInterrupt`` propagates (nothing is loaded or written)."""
+        highs = self.highs
+        if threading.current_thread() is not threading.main_thread():
+            highs.run()  # signals reach the main thread only
+            return
+        highs.HandleUserInterrupt = True
+        highs.startSolve()
+        try:
+            while not highs.wait(0.05)[0]:
+                pass
+        except KeyboardInterrupt:
+            highs.cancelSolve()
+            highs.wait()
+            raise
 
     def load(self, x: np.ndarray | None = None) -> None:
         """Set the Pyomo variables to ``x`` (default: the last solution); unused ones to a bound-feasible 0."""
