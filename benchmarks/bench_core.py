@@ -82,7 +82,11 @@ def multi_week_scenario(folder: Path, days: int = 7):
     source = REPO / "scenarios" / "dezhou_multi_energy_day.yaml"
     raw = yaml.safe_load(source.read_text())
     day_csv = pd.read_csv(source.parent / "data" / "dezhou_day.csv")
-    pd.concat([day_csv] * days, ignore_index=True).to_csv(folder / "week.csv", index=False)
+    week = pd.concat([day_csv] * days, ignore_index=True)
+    if "time" in week:
+        start = pd.Timestamp(day_csv["time"].iloc[0])
+        week["time"] = [t.isoformat() for t in pd.date_range(start, periods=len(week), freq="15min")]
+    week.to_csv(folder / "week.csv", index=False)
     sessions = pd.read_csv(source.parent / "data" / "dezhou_ev_sessions.csv")
     repeated = []
     for d in range(days):
