@@ -1,10 +1,11 @@
 """Exclusivity binaries only where they can change the optimum.
 
-Assets declare pairs of opposite flows that may not both be positive in one step
-(:class:`~optimiser.assets.base.Exclusive`: import and export, charge and discharge).
-A binary :math:`u` per (pair, step) with :math:`a \\le A u`, :math:`b \\le B (1 - u)`
-enforces it. Rather than adding a binary at every step of every pair, the seam adds
-them lazily on the live HiGHS model (:class:`optimiser.solve.HighsModel`):
+Assets declare pairs of non-negative quantities that may not both be positive at one
+position (:class:`~optimiser.assets.base.Exclusive`: import and export, charge and discharge
+in one step; each side a flow or a short affine form, e.g. the unpaid part of a response).
+A binary :math:`u` per position with :math:`a \\le A u`, :math:`b \\le B (1 - u)` enforces it.
+Rather than adding a binary at every position of every pair, the seam adds them lazily
+on the live HiGHS model (:class:`optimiser.solve.HighsModel`):
 
 1. seeds: positions where using both flows at once *earns* money in the current
    objective (:math:`c_a + c_b < 0`, e.g. export paid above the import cost), which
@@ -28,12 +29,36 @@ import time
 
 import numpy as np
 
-from .assets.base import Exclusive
+from .assets.base import Exclusive, Side
 from .solve import HighsModel, SolveInfo
 
 MAX_ROUNDS = 8
 DETECTION_TOLERANCE = 1e-7
 """relative to the largest solution value: below the check's 1e-6, so the check never sees what this missed"""
+
+
+class _Sides:
+    """One side of every position as arrays: columns and coefficients (n, J), constant, maximum."""
+
+    def __init__(self, seam: HighsModel, sides: list[Side]):
+        width = max((len(side.terms) for side in sides), default=1)
+        blocks_cols, blocks_coefs = [], []
+        for side in sides:
+            n = len(side.constant)
+            cols, coefs = np.zeros((n, width), dtype=np.int64), np.zeros((n, width))
+            for j, (variables, coef) in enumerate(zip(side.terms, side.coefs)):
+                cols[:, j], coefs[:, j] = seam.col(variables), coef
+            blocks_cols.append(cols)
+            blocks_coefs.append(coefs)
+        self.cols = np.concatenate(blocks_cols) if sides else np.zeros((0, width), dtype=np.int64)
+        self.coefs = np.concatenate(blocks_coefs) if sides else np.zeros((0, width))
+        self.constant = np.concatenate([side.constant for side in sides]) if sides else np.zeros(0)
+        self.maximum = np.concatenate([side.maximum for side in sides]) if sides else np.zeros(0)
+        self.plain = np.concatenate([np.full(len(side.constant), side.plain) for side in sides]) if sides else (
+            np.zeros(0, dtype=bool))
+
+    def value(self, x: np.ndarray, positions=slice(None)) -> np.ndarray:
+        return self.constant[positions] + (self.coefs[positions] * x[self.cols[positions]]).sum(axis=1)
 
 
 class Exclusivity:
@@ -42,57 +67,58 @@ class Exclusivity:
     def __init__(self, seam: HighsModel, pairs: list[Exclusive]):
         self.seam = seam
         self.labels = [p.label for p in pairs]
-        self.first = np.concatenate([seam.col(p.first) for p in pairs]) if pairs else np.zeros(0, dtype=np.int64)
-        self.second = np.concatenate([seam.col(p.second) for p in pairs]) if pairs else np.zeros(0, dtype=np.int64)
-        self.first_max = np.concatenate([p.first_max for p in pairs]) if pairs else np.zeros(0)
-        self.second_max = np.concatenate([p.second_max for p in pairs]) if pairs else np.zeros(0)
-        self.pair_of = np.concatenate([np.full(len(p.first), k) for k, p in enumerate(pairs)]) if pairs else (
+        self.first = _Sides(seam, [p.first for p in pairs])
+        self.second = _Sides(seam, [p.second for p in pairs])
+        self.pair_of = np.concatenate([np.full(len(p.first.constant), k) for k, p in enumerate(pairs)]) if pairs else (
             np.zeros(0, dtype=np.int64))
-        self.binary = np.full(len(self.first), -1, dtype=np.int64)
+        self.binary = np.full(len(self.pair_of), -1, dtype=np.int64)
         """binary column of each position, -1 where none was added"""
 
     def __len__(self) -> int:
-        return len(self.first)
+        return len(self.pair_of)
 
     @property
     def n_added(self) -> int:
         return int((self.binary >= 0).sum())
 
     def add(self, positions: np.ndarray) -> int:
-        """Add a binary and its two rows at each position that has none; returns how many were added."""
+        """Add a binary u and its two rows at each position that has none; returns how many were added:
+        ``first - F u <= 0`` and ``second + S u <= S`` (sides written as constant + terms)."""
         positions = positions[self.binary[positions] < 0]
         k = len(positions)
         if not k:
             return 0
         u = self.seam.add_binaries(k)
         self.binary[positions] = u
-        a, b = self.first[positions], self.second[positions]
-        a_max, b_max = self.first_max[positions], self.second_max[positions]
-        # rows: a - A u <= 0 ; b + B u <= B, two non-zeros each, interleaved per position
-        index = np.empty(4 * k, dtype=np.int64)
-        index[0::4], index[1::4], index[2::4], index[3::4] = a, u, b, u
-        values = np.empty(4 * k)
-        values[0::4], values[1::4], values[2::4], values[3::4] = 1.0, -a_max, 1.0, b_max
-        lower = np.full(2 * k, -np.inf)
-        upper = np.empty(2 * k)
-        upper[0::2], upper[1::2] = 0.0, b_max
+        a, b = self.first, self.second
+        f_max, s_max = a.maximum[positions], b.maximum[positions]
+        # entries (k, 2 rows, J + 1): the side's terms, then u
+        cols = np.stack([np.column_stack([a.cols[positions], u]), np.column_stack([b.cols[positions], u])], axis=1)
+        vals = np.stack([np.column_stack([a.coefs[positions], -f_max]),
+                         np.column_stack([b.coefs[positions], s_max])], axis=1)
+        cols, vals = cols.reshape(2 * k, -1), vals.reshape(2 * k, -1)
+        keep = vals != 0.0
+        starts = np.concatenate([[0], np.cumsum(keep.sum(axis=1))[:-1]])
+        upper = np.column_stack([-a.constant[positions], s_max - b.constant[positions]]).ravel()
         labels = [f"exclusive flows of {self.labels[p]}" for p in self.pair_of[positions] for _ in range(2)]
-        self.seam.add_rows(lower, upper, np.arange(0, 4 * k, 2), index, values, labels)
+        self.seam.add_rows(np.full(2 * k, -np.inf), upper, starts, cols[keep], vals[keep], labels)
         return k
 
     def add_all(self) -> int:
         return self.add(np.arange(len(self)))
 
     def seeds(self, cost: np.ndarray) -> np.ndarray:
-        """Positions where using both flows at once earns money in the objective ``cost``."""
-        return np.flatnonzero(cost[self.first] + cost[self.second] < 0)
+        """Positions of plain flow pairs where using both flows at once earns money in the objective ``cost``."""
+        plain = self.first.plain & self.second.plain
+        earns = cost[self.first.cols[:, 0]] + cost[self.second.cols[:, 0]] < 0
+        return np.flatnonzero(plain & earns)
 
     def violated(self, x: np.ndarray) -> np.ndarray:
-        """Positions where both flows exceed the detection tolerance in the solution ``x``."""
+        """Positions where both sides exceed the detection tolerance in the solution ``x``."""
         if not len(self):
             return np.zeros(0, dtype=np.int64)
         tol = DETECTION_TOLERANCE * max(1.0, float(np.abs(x[: len(self.seam.columns)]).max(initial=0.0)))
-        return np.flatnonzero(np.minimum(x[self.first], x[self.second]) > tol)
+        return np.flatnonzero(np.minimum(self.first.value(x), self.second.value(x)) > tol)
 
     def pair_counts(self) -> dict[str, int]:
         """Binaries added per pair label."""
