@@ -1,8 +1,7 @@
 """The one solve seam: a Pyomo model handed to HiGHS once, then changed and re-solved warm.
 
-:class:`HighsModel` compiles the model with Pyomo's own standard-form compiler
-(:class:`pyomo.repn.plugins.standard_form.LinearStandardFormCompiler`) into sparse
-matrices and passes them to ``highspy`` in one call. After that, everything that
+:class:`HighsModel` compiles the model into sparse matrices (:mod:`optimiser.compile`)
+and passes them to ``highspy`` in one call. After that, everything that
 re-solves (the lazy exclusivity binaries of :mod:`optimiser.binaries`, the Pareto
 front, the highest achievable share, intraday re-dispatch, data-only sweeps) changes
 numbers on the live HiGHS model: objective coefficients, column bounds (fixing past
@@ -29,8 +28,8 @@ import highspy
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from .compile import compile_model
 from .errors import InfeasibleError, SolverError
 
 HIGHS_MIN_VERSION = (1, 15)
@@ -138,36 +137,32 @@ class HighsModel:
             self.highs = highspy.Highs()
         self.model, self.index = model, index
         with paused_gc():
-            form = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
-            self.columns = form.columns
-            self.rows = form.rows
-            n_col, n_row = len(form.columns), form.A.shape[0]
+            form = compile_model(model)
+            self.columns, self.rows = form.columns, form.rows
+            n_col, n_row = len(form.columns), len(form.rows)
             self.column_of = {id(v): j for j, v in enumerate(form.columns)}
             lp = highspy.HighsLp()
             lp.num_col_, lp.num_row_ = n_col, n_row
-            self.cost = form.c.toarray().ravel() if form.c.shape[0] else np.zeros(n_col)
-            self.offset = float(form.c_offset[0]) if len(form.c_offset) else 0.0
+            self.cost, self.offset = form.cost, form.offset
             self.scale = objective_scale(self.cost)
             lp.col_cost_ = self.scale * self.cost
             lp.offset_ = self.scale * self.offset
             lp.col_lower_, lp.col_upper_ = _bounds(form.columns)
-            multiplier = np.fromiter((row[1] for row in form.rows), dtype=float, count=n_row)
-            rhs = np.asarray(form.rhs, dtype=float)
-            lp.row_lower_ = np.where(multiplier <= 0, rhs, -np.inf)
-            lp.row_upper_ = np.where(multiplier >= 0, rhs, np.inf)
-            matrix = form.A.tocsc()
+            lp.row_lower_, lp.row_upper_ = form.row_lower, form.row_upper
+            matrix = form.matrix
             lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
             lp.a_matrix_.start_ = matrix.indptr
             lp.a_matrix_.index_ = matrix.indices
             lp.a_matrix_.value_ = matrix.data
-            self.integer = np.fromiter((v.is_integer() for v in form.columns), dtype=bool, count=n_col)
+            reals = pyo.Reals
+            self.integer = np.fromiter((v._domain is not reals and v.is_integer() for v in form.columns), dtype=bool,
+                                       count=n_col)
             if self.integer.any():
                 lp.integrality_ = np.where(self.integer, highspy.HighsVarType.kInteger,
                                            highspy.HighsVarType.kContinuous).tolist()
             self.highs.setOptionValue("output_flag", verbose)
             self.highs.passModel(lp)
-            self.unused = [v for v in model.component_data_objects(pyo.Var, descend_into=True)
-                           if id(v) not in self.column_of]
+            self.unused = form.unused
         self.extra_rows: list[str] = []
         """labels of rows added after the hand-over (binaries, caps), in order"""
         self.n_pyomo_rows = n_row
@@ -193,7 +188,7 @@ class HighsModel:
     def rows_of(self, constraint) -> np.ndarray:
         """Row indices of a Pyomo constraint's data objects (an indexed constraint gives all its rows)."""
         wanted = {id(c) for c in constraint.values()} if constraint.is_indexed() else {id(constraint)}
-        return np.fromiter((i for i, (c, _) in enumerate(self.rows) if id(c) in wanted), dtype=np.int64)
+        return np.fromiter((i for i, c in enumerate(self.rows) if id(c) in wanted), dtype=np.int64)
 
     # --- changes ----------------------------------------------------------------------
     def set_objective(self, cost: np.ndarray, offset: float = 0.0) -> None:
@@ -354,7 +349,7 @@ class HighsModel:
             if i >= self.n_pyomo_rows:
                 groups.setdefault(self.extra_rows[i - self.n_pyomo_rows], [])
                 continue
-            constraint = self.rows[i][0]
+            constraint = self.rows[i]
             groups.setdefault(constraint.parent_component().name, []).append(constraint.index())
         side = {int(highspy.IisBoundStatus.kIisBoundStatusLower): "lower bound",
                 int(highspy.IisBoundStatus.kIisBoundStatusUpper): "upper bound"}
