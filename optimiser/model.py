@@ -13,7 +13,7 @@ from .scenario import Scenario
 from .targets import add_green_purchases, add_share_targets, emission_form
 
 
-def build_model(scenario: Scenario, binaries: bool = False, skip_target: str | None = None) -> tuple[pyo.ConcreteModel, BuildContext, dict[str, Ports]]:
+def build_model(scenario: Scenario, skip_target: str | None = None) -> tuple[pyo.ConcreteModel, BuildContext, dict[str, Ports]]:
     """Build the dispatch model of ``scenario``.
 
     Notes
@@ -28,11 +28,13 @@ def build_model(scenario: Scenario, binaries: bool = False, skip_target: str | N
     :math:`G`, export :math:`X` and import :math:`I` [kWh]. Share targets, green purchases,
     direct-supply load rules and the emissions cap or objective: :mod:`optimiser.targets`
     (``skip_target`` leaves one share target out, for finding its highest achievable value).
+    Pairs of flows that may not both be positive in one step are declared in the ports
+    (``Ports.exclusive``); their binaries are added by the solve seam (:mod:`optimiser.binaries`).
     """
     n = scenario.horizon.steps
     model = pyo.ConcreteModel(name=scenario.park.name)
     model.steps = pyo.RangeSet(0, n - 1)
-    ctx = BuildContext(steps=model.steps, n=n, dt_h=scenario.horizon.dt_h, index=scenario.index, binaries=binaries,
+    ctx = BuildContext(steps=model.steps, n=n, dt_h=scenario.horizon.dt_h, index=scenario.index,
                        carbon_price_cny_per_tco2=scenario.objective.carbon_price_cny_per_tco2)
 
     model.grid = pyo.Block()

@@ -1,4 +1,13 @@
-"""One dispatch run: build, hand over, solve, extract, check; each stage timed."""
+"""One dispatch run: build, hand over, solve, extract, check; each stage timed.
+
+:class:`Dispatch` is the run seam every workflow re-uses: the scenario's model is built
+once and handed to HiGHS once (:class:`optimiser.solve.HighsModel`); :meth:`Dispatch.solve`
+solves it (with exclusivity binaries only where they can change the optimum,
+:mod:`optimiser.binaries`) and extracts a :class:`RunResult`. Workflows that change only
+numbers (the Pareto front's objective and cap, the highest achievable share, fixed past
+steps in intraday re-dispatch, data-only sweeps) change them on ``dispatch.seam`` and call
+:meth:`Dispatch.solve` again, warm.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +15,17 @@ import time
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
-import highspy
-import pyomo
 import xarray as xr
 
 from . import __version__
 from .accounting import park_accounting
+from .binaries import Exclusivity, solve_exclusive
 from .check import check_solution, tolerance_kw
 from .errors import InfeasibleError, SolutionCheckError
 from .model import build_model
 from .results import asset_flows, extract, heat_by_source, heat_level_summary, kpis, storage_summary
 from .scenario import Scenario
-from .solve import solve
+from .solve import HighsModel, SolveInfo, paused_gc
 from .targets import SHARE_TARGETS
 
 
@@ -34,54 +42,103 @@ class RunResult:
         return self.summary["status"]
 
 
-def needs_binaries(scenario: Scenario) -> bool:
-    """True when prices make wasting energy pay: a negative import cost or export dearer than import."""
-    grid = scenario.grid
-    import_cost = scenario.import_prices() + (
-        scenario.objective.carbon_price_cny_per_tco2 * grid.emission_factor_tco2_per_mwh / 1000.0
-    )
-    exports_pay = grid.export_limit_kw > 0 and bool((scenario.tariff.export_cny_per_kwh > import_cost).any())
-    return bool((import_cost < 0).any()) or exports_pay
+class Dispatch:
+    """A scenario's model, built once and living in HiGHS (see module doc).
+
+    ``skip_target`` leaves one share target out of the model (for its highest achievable value).
+    """
+
+    def __init__(self, scenario: Scenario, verbose: bool = False, skip_target: str | None = None):
+        self.scenario = scenario
+        t0 = time.perf_counter()
+        with paused_gc():
+            self.model, self.ctx, self.ports = build_model(scenario, skip_target=skip_target)
+        self.build_seconds = time.perf_counter() - t0
+        self.seam = HighsModel(self.model, scenario.index, verbose)
+        self.pairs = Exclusivity(self.seam, [pair for port in self.ports.values() for pair in port.exclusive])
+
+    def run(self, time_limit_s: float, mip_gap: float) -> tuple[SolveInfo, int]:
+        """Solve only (no extraction): the solve's info and the lazy binary rounds it took."""
+        return solve_exclusive(self.seam, self.pairs, self.scenario.solver.binaries, time_limit_s, mip_gap)
+
+    def solve(self, time_limit_s: float | None = None, mip_gap: float | None = None,
+              scenario: Scenario | None = None) -> RunResult:
+        """Solve (warm after the first time) and extract an unchecked result; ``scenario`` is the one the
+        result describes, if the seam's data were changed to another (e.g. an emissions cap)."""
+        scenario = scenario or self.scenario
+        options = scenario.solver
+        time_limit_s = options.time_limit_s if time_limit_s is None else time_limit_s
+        mip_gap = options.mip_gap if mip_gap is None else mip_gap
+        info, rounds = self.run(time_limit_s, mip_gap)
+        t0 = time.perf_counter()
+        with paused_gc():
+            ds = extract(self.model, scenario, self.ctx)
+        extract_seconds = info.load_seconds + time.perf_counter() - t0
+        summary = _summary(scenario, ds, info, time_limit_s, mip_gap)
+        summary["binaries_used"] = self.pairs.n_added > 0
+        summary["exclusivity_binaries"] = {"mode": options.binaries, "lazy_rounds": rounds,
+                                           "added": self.pairs.n_added, "positions": len(self.pairs),
+                                           "by_pair": self.pairs.pair_counts()}
+        summary["timings"] = {"build_seconds": self.build_seconds, "handover_seconds": self.seam.handover_seconds,
+                              "solve_seconds": info.solve_seconds, "extract_seconds": extract_seconds}
+        summary["build_seconds"], summary["solve_seconds"] = self.build_seconds, info.solve_seconds
+        return RunResult(scenario=scenario, dataset=ds, summary=summary)
 
 
-def has_simultaneous_flows(ds: xr.Dataset, scenario: Scenario) -> bool:
-    """True if any storage charges and discharges, or the grid imports and exports, in one step."""
-    tol = tolerance_kw(ds)
-    if scenario.grid.simultaneous_flow_steps(asset_flows(ds, "grid"), tol).size:
-        return True
-    return any(a.simultaneous_flow_steps(asset_flows(ds, a.name), tol).size for a in scenario.assets)
+def check(result: RunResult) -> RunResult:
+    """Run the independent check on ``result``; raise :class:`SolutionCheckError` if it fails."""
+    t0 = time.perf_counter()
+    problems = check_solution(result.dataset, result.scenario, result.summary["objective_cny"])
+    result.summary["timings"]["check_seconds"] = time.perf_counter() - t0
+    if problems:
+        raise SolutionCheckError("the solution failed the independent check:\n  " + "\n  ".join(
+            problems + _why_simultaneous(result)))
+    return result
 
 
 def optimise(
     scenario: Scenario, time_limit_s: float | None = None, mip_gap: float | None = None, verbose: bool = False
 ) -> RunResult:
     """Solve ``scenario`` and verify the schedule; raise a :class:`ParkDispatchError` on failure."""
-    options = scenario.solver
-    time_limit_s = options.time_limit_s if time_limit_s is None else time_limit_s
-    mip_gap = options.mip_gap if mip_gap is None else mip_gap
-    mode = options.binaries
-    binaries = mode == "always" or (mode == "auto" and needs_binaries(scenario))
+    time_limit_s = scenario.solver.time_limit_s if time_limit_s is None else time_limit_s
+    mip_gap = scenario.solver.mip_gap if mip_gap is None else mip_gap
+    dispatch = Dispatch(scenario, verbose)
     try:
-        result = _solve_once(scenario, binaries, time_limit_s, mip_gap, verbose)
+        result = dispatch.solve(time_limit_s, mip_gap)
     except InfeasibleError as exc:
-        raise _with_achievable(exc, scenario, binaries, time_limit_s, mip_gap) from None
-    if mode == "auto" and not binaries and has_simultaneous_flows(result.dataset, scenario):
-        first_seconds = result.summary["timings"]
-        result = _solve_once(scenario, True, time_limit_s, mip_gap, verbose)
-        result.summary["binaries_reason"] = "the LP optimum had simultaneous charge/discharge or import/export"
-        result.summary["first_lp_timings"] = first_seconds
-    elif binaries:
-        result.summary["binaries_reason"] = f"binaries: {mode}" if mode == "always" else (
-            "negative import cost or export price above import price")
-    t0 = time.perf_counter()
-    problems = check_solution(result.dataset, scenario, result.summary["objective_cny"])
-    result.summary["timings"]["check_seconds"] = time.perf_counter() - t0
-    if problems:
-        raise SolutionCheckError("the solution failed the independent check:\n  " + "\n  ".join(problems))
-    return result
+        raise _with_achievable(exc, scenario, time_limit_s, mip_gap) from None
+    return check(result)
 
 
-def _with_achievable(exc: InfeasibleError, scenario: Scenario, binaries: bool, time_limit_s: float,
+def status_text(summary: dict) -> str:
+    """``optimal`` with the MIP gap it was proven to, or ``time_limit`` with the gap left."""
+    gap, limit = summary.get("mip_gap"), summary["solver"]["mip_gap_limit"]
+    if summary["status"] == "optimal":
+        return "optimal (LP)" if gap is None else f"optimal within MIP gap {gap:.2g} (limit {limit:g})"
+    return f"{summary['status']}" + ("" if gap is None else f" (MIP gap {gap:.2%} left)")
+
+
+def _why_simultaneous(result: RunResult) -> list[str]:
+    """Explain simultaneous import and export left by ``binaries: never`` (export paid above import cost)."""
+    scenario = result.scenario
+    if scenario.solver.binaries != "never":
+        return []
+    grid = asset_flows(result.dataset, "grid")
+    steps = scenario.grid.simultaneous_flow_steps(grid, tolerance_kw(result.dataset))
+    if not steps.size:
+        return []
+    import_cost = grid["import_price_cny_per_kwh"] + scenario.objective.carbon_price_cny_per_tco2 * (
+        grid["emission_factor_tco2_per_mwh"] / 1000.0)
+    pays = steps[grid["export_price_cny_per_kwh"][steps] > import_cost[steps] + 1e-12]
+    if not pays.size:
+        return []
+    t = int(pays[0])
+    return [f"why: with solver.binaries 'never' the LP may import and export at once; at {pays.size} of these "
+            f"steps export pays more than import costs (step {t}: export {grid['export_price_cny_per_kwh'][t]:.6g} > "
+            f"import {import_cost[t]:.6g} CNY/kWh), so it does; use binaries 'auto' to forbid it"]
+
+
+def _with_achievable(exc: InfeasibleError, scenario: Scenario, time_limit_s: float,
                      mip_gap: float) -> InfeasibleError:
     """Add the highest achievable value of each hard share target named in the infeasible subset."""
     from .achievable import highest_achievable
@@ -97,7 +154,7 @@ def _with_achievable(exc: InfeasibleError, scenario: Scenario, binaries: bool, t
             continue
         if f"targets.{name}" not in exc.families:
             continue
-        best = highest_achievable(scenario, name, binaries, time_limit_s, mip_gap)
+        best = highest_achievable(scenario, name, time_limit_s, mip_gap)
         word = "lowest achievable" if name == "curtailment_rate_max" else "highest achievable"
         notes.append(f"{name} {value:g} cannot be met: the {word} value is "
                      + ("unknown (the other constraints are infeasible too)" if best is None else f"{best:.6g}")
@@ -107,14 +164,7 @@ def _with_achievable(exc: InfeasibleError, scenario: Scenario, binaries: bool, t
     return InfeasibleError(f"{exc}\n" + "\n".join(notes), exc.families)
 
 
-def _solve_once(scenario: Scenario, binaries: bool, time_limit_s: float, mip_gap: float, verbose: bool) -> RunResult:
-    t0 = time.perf_counter()
-    model, ctx, _ = build_model(scenario, binaries=binaries)
-    t1 = time.perf_counter()
-    info = solve(model, scenario.index, time_limit_s, mip_gap, verbose)
-    t2 = time.perf_counter()
-    ds = extract(model, scenario, ctx)
-    t3 = time.perf_counter()
+def _summary(scenario: Scenario, ds: xr.Dataset, info: SolveInfo, time_limit_s: float, mip_gap: float) -> dict:
     totals = kpis(ds, scenario)
     summary = {
         "status": info.status,
@@ -125,16 +175,7 @@ def _solve_once(scenario: Scenario, binaries: bool, time_limit_s: float, mip_gap
         "heat_by_source_kwh_th": heat_by_source(ds, scenario),
         "heat_levels": heat_level_summary(ds, scenario),
         "mip_gap": info.mip_gap,
-        "binaries_used": binaries,
         "model_size": {"variables": info.n_variables, "constraints": info.n_constraints, "binaries": info.n_binaries},
-        "build_seconds": t1 - t0,
-        "solve_seconds": info.solve_seconds,
-        "timings": {
-            "build_seconds": t1 - t0,
-            "handover_seconds": info.handover_seconds,
-            "solve_seconds": info.solve_seconds,
-            "extract_seconds": info.load_seconds + (t3 - t2),
-        },
         "park": scenario.park.name,
         "horizon": {
             "start": scenario.index[0].isoformat(),
@@ -149,14 +190,15 @@ def _solve_once(scenario: Scenario, binaries: bool, time_limit_s: float, mip_gap
             "synthetic": scenario.weather_synthetic,
         },
         "package_version": __version__,
-        "solver": {"name": "highs", "highspy": _version("highspy"), "pyomo": pyomo.version.version,
+        "solver": {"name": "highs", "highspy": _version("highspy"), "pyomo": _version("pyomo"),
                    "time_limit_s": time_limit_s, "mip_gap_limit": mip_gap},
     }
-    return RunResult(scenario=scenario, dataset=ds, summary=summary)
+    summary["status_detail"] = status_text(summary)
+    return summary
 
 
 def _version(package: str) -> str:
     try:
         return version(package)
     except PackageNotFoundError:  # pragma: no cover
-        return highspy.Highs().version()
+        return "unknown"

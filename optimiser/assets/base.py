@@ -21,7 +21,9 @@ returns :class:`Ports`:
   positive heat term);
 * ``*_fixed_*``: a fixed injection per step into that bus (a demand is negative);
 * ``cost``: terms ``(coef, var)`` whose sum over steps is the asset's cost [CNY],
-  including the carbon price on its own emissions (``BuildContext.carbon_price_cny_per_tco2``).
+  including the carbon price on its own emissions (``BuildContext.carbon_price_cny_per_tco2``);
+* ``exclusive``: pairs of opposite flows that may not both be positive in one step
+  (:class:`Exclusive`; binaries are added by the solve seam only where needed).
 
 The electricity balance is always built; the heat and hydrogen balances only when
 some asset has a port on that bus. The balances and the objective only sum ports:
@@ -61,13 +63,61 @@ class BuildContext:
     n: int
     dt_h: float
     index: pd.DatetimeIndex
-    binaries: bool = False
-    """add on/off binaries that forbid simultaneous opposite flows (charge/discharge)"""
     carbon_price_cny_per_tco2: float = 0.0
     """price on emissions, for assets that emit (gas boilers, grey hydrogen) [CNY/tCO2]"""
 
 
 Coef = float | np.ndarray
+
+
+@dataclass
+class Side:
+    """One side of an exclusive pair, a quantity at each position k:
+    ``constant[k] + Σ_j coefs[j][k] · terms[j][k]`` (non-negative, at most ``maximum[k]``)."""
+
+    terms: list[list]
+    coefs: list[np.ndarray]
+    constant: np.ndarray
+    maximum: np.ndarray
+
+    @classmethod
+    def of(cls, variables, maximum, coef=1.0, constant=0.0) -> "Side":
+        """``constant + coef · variable`` per position (scalars or one value per position)."""
+        variables = list(variables.values()) if hasattr(variables, "values") else list(variables)
+        n = len(variables)
+        return cls([variables], [_per_position(coef, n)], _per_position(constant, n), _per_position(maximum, n))
+
+    def plus(self, variables, coef) -> "Side":
+        """This side with one more term ``coef · variable`` per position."""
+        variables = list(variables.values()) if hasattr(variables, "values") else list(variables)
+        return Side(self.terms + [variables], self.coefs + [_per_position(coef, len(variables))], self.constant,
+                    self.maximum)
+
+    @property
+    def plain(self) -> bool:
+        """A single variable with coefficient 1 and no constant (a flow)."""
+        return len(self.terms) == 1 and bool((self.coefs[0] == 1.0).all() and (self.constant == 0.0).all())
+
+
+def _per_position(value, n: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy()
+
+
+@dataclass
+class Exclusive:
+    """Two quantities that may not both be positive at one position (import and export, charge and
+    discharge in one step; a paid part below both its caps): at most one side is non-zero. The solve
+    seam adds a binary at a position only where it can change the optimum (:mod:`optimiser.binaries`);
+    the asset's ``check`` reports any breach independently."""
+
+    label: str
+    first: Side
+    second: Side
+
+    @classmethod
+    def per_step(cls, label: str, first: pyo.Var, second: pyo.Var, first_max, second_max) -> "Exclusive":
+        """Two flows at every step of two step-indexed variables (limits: scalars or per step)."""
+        return cls(label, Side.of(first, first_max), Side.of(second, second_max))
 
 
 @dataclass
@@ -81,6 +131,7 @@ class Ports:
     heat_fixed_kw_th: np.ndarray | None = None
     hydrogen: list[tuple[Coef, pyo.Var]] = field(default_factory=list)
     hydrogen_fixed_kg_per_h: np.ndarray | None = None
+    exclusive: list[Exclusive] = field(default_factory=list)
 
     def on_bus(self, bus: str) -> tuple[list[tuple[Coef, pyo.Var]], np.ndarray | None]:
         """The variable terms and the fixed injection of one bus."""
@@ -181,8 +232,7 @@ class AssetBase(BaseModel):
         return {}
 
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
-        """Steps with physically impossible simultaneous opposite flows, or another tie an LP may leave off its
-        definition that the asset's binaries remove (none by default); the run re-solves with binaries."""
+        """Steps with physically impossible simultaneous opposite flows (none by default)."""
         return np.zeros(0, dtype=int)
 
     def detail_tables(self) -> dict[str, pd.DataFrame]:

@@ -97,14 +97,13 @@ with the pool's own cost of responding :math:`c` [CNY/kWh] (``response_cost_cny_
 lost production, comfort), so the compensation is revenue (a negative cost). The
 rebound has no cost or payment of its own: it is energy bought (or not bought) at the
 tariff through the bus, so the optimiser places it in the cheapest steps of its window.
-The paid part is :math:`p_t = \\min(r_t, m_k)` under every objective: fixed at
-:math:`m_k` where :math:`m_k \\le q_k`, :math:`p_t = r_t` where :math:`m_k` is at least
-the response limit, and in between, with binaries (``ctx.binaries``), an indicator
-:math:`z_t` with :math:`p_t \\ge r_t - (\\bar r_t - m_k) z_t,\\ p_t \\ge m_k z_t`; without
-them only the compensation's cost pressure holds it there, so an optimum that leaves it
-unclaimed (possible when the objective does not value it, e.g. ``minimise: emissions``)
-is reported as a tie and re-solved with binaries. The check recomputes it so. A committed event is firm: if the pool cannot deliver
-:math:`q_k` the scenario is rejected before the solve.
+The paid part is :math:`p_t = \\min(r_t, m_k)` under every objective, not only where the
+compensation's cost pressure holds it there (``minimise: emissions`` does not value it): fixed
+at :math:`m_k` where :math:`m_k \\le q_k`, :math:`p_t = r_t` where :math:`m_k` is at least the
+response limit :math:`\\bar r_t`, and in between an exclusive pair (:mod:`optimiser.binaries`):
+the unpaid response :math:`r_t - p_t` and the room below the cap :math:`m_k - p_t` are not both
+positive (a binary where a solution used both). The check recomputes it so. A committed
+event is firm: if the pool cannot deliver :math:`q_k` the scenario is rejected before the solve.
 
 **Results.** ``flows``: ``baseline_kw``, ``load_kw`` (:math:`\\ell_t`), ``reduction_kw``,
 ``increase_kw`` (:math:`r_t` by direction), ``paid_kw``, ``required_kw`` and
@@ -139,7 +138,7 @@ from ..lazy import pyo
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from ..series import NonNegativeSeries
-from .base import AssetBase, BuildContext, Ports, bound_violations, values
+from .base import AssetBase, BuildContext, Exclusive, Ports, Side, bound_violations, values
 from .shiftable_load import horizon_index
 
 _FORMS = (("start_step", "end_step"), ("start", "end"), ("start_time", "end_time"))
@@ -431,13 +430,14 @@ class DemandResponse(AssetBase):
             [t for t in range(ctx.n) if not fixed[t]], rule=lambda b, t: b.paid_kw[t] <= b.response_kw[t])
         block.paid_is_response = pyo.Constraint(np.flatnonzero(follows).tolist(),
                                                 rule=lambda b, t: b.paid_kw[t] >= b.response_kw[t])
-        if ctx.binaries and between.any():
-            block.capped = pyo.Var(np.flatnonzero(between).tolist(), within=pyo.Binary, doc="1 if response >= paid cap")
-            block.paid_up_to_response = pyo.Constraint(block.capped.index_set(), rule=lambda b, t: (
-                b.paid_kw[t] >= b.response_kw[t] - (high[t] - paid[t]) * b.capped[t]))
-            block.paid_up_to_cap = pyo.Constraint(block.capped.index_set(), rule=lambda b, t: (
-                b.paid_kw[t] >= paid[t] * b.capped[t]))
         ports = Ports(electric=[(self._direction, block.response_kw)], electric_fixed_kw=-np.asarray(self.baseline_kw))
+        if between.any():  # paid = min(response, cap): unpaid response and room below the cap not both > 0
+            at = np.flatnonzero(between).tolist()
+            ports.exclusive.append(Exclusive(f"{self.name}.paid_kw = min(response, paid cap)",
+                                             Side.of([block.response_kw[t] for t in at], [high[t] for t in at])
+                                             .plus([block.paid_kw[t] for t in at], -1.0),
+                                             Side.of([block.paid_kw[t] for t in at], [paid[t] for t in at], coef=-1.0,
+                                                     constant=[paid[t] for t in at])))
         rebounds = self._rebounds()
         if rebounds:
             cap = self._rebound_cap.tolist()
@@ -455,15 +455,10 @@ class DemandResponse(AssetBase):
         return ports
 
     def _paid_cases(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Steps where min(response, paid cap) is the cap, the response, or either (binary), per step."""
+        """Steps where min(response, paid cap) is the cap, the response, or either (an exclusive pair)."""
         fixed = self._paid_cap <= self._required
         follows = ~fixed & (self._paid_cap >= self.response_limit_kw())
         return fixed, follows, ~fixed & ~follows & (self._compensation > 0)
-
-    def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
-        """Steps whose paid part is below min(response, paid cap): a tie the binaries remove."""
-        earned = np.minimum(flows["reduction_kw"] + flows["increase_kw"], self._paid_cap)
-        return np.flatnonzero((earned - flows["paid_kw"] > tol) & (self._compensation > 0))
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         response = values(block.response_kw)

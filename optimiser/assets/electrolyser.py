@@ -8,7 +8,7 @@ import numpy as np
 from ..lazy import pyo
 from pydantic import Field, model_validator
 
-from .base import ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Ports, bound_violations, values
+from .base import ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Exclusive, Ports, Side, bound_violations, values
 from .commitment import Commitment
 
 
@@ -80,11 +80,10 @@ class Electrolyser(Commitment, AssetBase):
     high-yield segment without the low-yield one: it would need binaries (SOS2) and
     is rejected. If power has no cost at some step (a negative price, or an objective
     such as ``minimise: emissions`` that does not price it) the LP may fill segments out
-    of order; with binaries (``ctx.binaries``: a negative price, or the run's re-solve
-    when an LP optimum is off the curve) :math:`f_{k,t} \\in \\{0, 1\\}` force the order,
-    :math:`s_{k,t} \\ge w_k f_{k,t}`, :math:`s_{k+1,t} \\le w_{k+1} f_{k,t}`, so
-    :math:`h_t` is on the curve under every objective (under ``binaries: never`` the check
-    reports ``hydrogen_kg_per_h`` off the curve, exit 5).
+    of order; an exclusive pair per segment boundary (:mod:`optimiser.binaries`: the room
+    left in segment :math:`k`, :math:`w_k - s_{k,t}`, and :math:`s_{k+1,t}` not both
+    positive; a binary where a solution used both) keeps :math:`h_t` on the curve under
+    every objective (under ``binaries: never`` the check reports it off the curve, exit 5).
     """
 
     kind: Literal["electrolyser"]
@@ -166,13 +165,12 @@ class Electrolyser(Commitment, AssetBase):
             block.hydrogen_by_segment = pyo.Constraint(ctx.steps, rule=lambda b, t: b.hydrogen_kg_per_h[t] == sum(
                 float(gains[k]) * b.segment_kw[t, k] for k in b.segment))
             ports = Ports(electric=[(-1.0, block.power_kw)], hydrogen=[(1.0, block.hydrogen_kg_per_h)])
-            if ctx.binaries and len(widths) > 1:  # fill the segments in order: no power wasted on a later one
-                block.segment_full = pyo.Var(ctx.steps, range(len(widths) - 1), within=pyo.Binary,
-                                             doc="1 if segment k is full (segment k + 1 may be used)")
-                block.fill_first = pyo.Constraint(block.segment_full.index_set(), rule=lambda b, t, k: (
-                    b.segment_kw[t, k] >= float(widths[k]) * b.segment_full[t, k]))
-                block.fill_next = pyo.Constraint(block.segment_full.index_set(), rule=lambda b, t, k: (
-                    b.segment_kw[t, k + 1] <= float(widths[k + 1]) * b.segment_full[t, k]))
+            for k in range(len(widths) - 1):  # in order: segment k + 1 only once segment k is full
+                ports.exclusive.append(Exclusive(
+                    f"{self.name} segments {k} and {k + 1} in order",
+                    Side.of([block.segment_kw[t, k] for t in range(ctx.n)], float(widths[k]), coef=-1.0,
+                            constant=float(widths[k])),
+                    Side.of([block.segment_kw[t, k + 1] for t in range(ctx.n)], float(widths[k + 1]))))
         if self.ramp_kw_per_h is not None:
             step = self.ramp_kw_per_h * ctx.dt_h
             before = self.initial_power_kw
@@ -211,13 +209,6 @@ class Electrolyser(Commitment, AssetBase):
 
     def net_injection(self, flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {ELECTRICITY: -flows["power_kw"] - flows["standby_kw"], HYDROGEN: flows["hydrogen_kg_per_h"]}
-
-    def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
-        """Steps below the efficiency curve (a later segment filled before an earlier one wastes power, a tie
-        when power is free or paid for): the binaries fill the segments in order."""
-        if self.efficiency_curve is None:
-            return np.zeros(0, dtype=int)
-        return np.flatnonzero(self.hydrogen_of(flows["power_kw"]) - flows["hydrogen_kg_per_h"] > tol)
 
     def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
         p, on = flows["power_kw"], flows["on"]

@@ -35,8 +35,8 @@ end of the step:
 Injection into the electricity bus :math:`d_t - c_t` [kW]. Cost of battery wear by
 V2G :math:`\\sum_t \\kappa\\, \\Delta t\\, d_t` with :math:`\\kappa` [CNY/kWh discharged]
 (``degradation_cost_cny_per_kwh``). As for stationary storage, simultaneous charge
-and discharge is reported by the check, and with ``ctx.binaries`` a status
-:math:`u_t` gives :math:`c_t \\le P_t u_t`, :math:`d_t \\le V_t (1 - u_t)`.
+and discharge is reported by the check and is an exclusive pair (where the seam adds a status
+:math:`u_t`: :math:`c_t \\le P_t u_t`, :math:`d_t \\le V_t (1 - u_t)`).
 
 The aggregate is a relaxation: it guarantees the fleet's energy, not each vehicle's
 (energy may appear to pass between vehicles through the aggregate); it is exact when
@@ -52,8 +52,8 @@ from ..lazy import pyo
 from pydantic import Field, model_validator
 
 from ..series import NonNegativeSeries
-from .base import both_above, AssetBase, BuildContext, Ports, bound_violations, values
-from .level import LevelModel, add_exclusive_flows, add_start_and_end, end_violations, simultaneous_violations
+from .base import AssetBase, BuildContext, Exclusive, Ports, both_above, bound_violations, values
+from .level import LevelModel, add_start_and_end, end_violations, simultaneous_violations
 
 
 class EVFleet(AssetBase):
@@ -116,9 +116,10 @@ class EVFleet(AssetBase):
                                   self.end_energy_min_kwh, (0.0, 0.0))
         block.energy_balance = self.level_model().add_continuity(
             ctx, block.energy_kwh, block.charge_kw, block.discharge_kw, start, "fleet energy continuity")
-        if ctx.binaries and self.v2g_power_kw is not None:
-            add_exclusive_flows(block, ctx, block.charge_kw, block.discharge_kw, p_max, v_max)
         ports = Ports(electric=[(1.0, block.discharge_kw), (-1.0, block.charge_kw)])
+        if self.v2g_power_kw is not None:
+            ports.exclusive.append(Exclusive.per_step(f"{self.name} charge/V2G", block.charge_kw, block.discharge_kw,
+                                                      p_max, v_max))
         if self.degradation_cost_cny_per_kwh:
             ports.cost.append((self.degradation_cost_cny_per_kwh * ctx.dt_h, block.discharge_kw))
         return ports

@@ -73,9 +73,10 @@ equality constraints; ``site_limit_kw`` :math:`S` (the chargers' transformer) bo
 with :math:`\\kappa` (``degradation_cost_cny_per_kwh``, per kWh discharged).
 
 **Simultaneous flows.** A session that charges and discharges in the same step only burns
-energy (worth it at a negative price). With ``ctx.binaries`` each plugged-in step of a V2G
-session has a status :math:`z_{k,t}` with :math:`c_{k,t} \\le P_k f_{k,t} z_{k,t}`,
-:math:`d_{k,t} \\le V_k f_{k,t} (1 - z_{k,t})`; without binaries the check reports such
+energy (worth it at a negative price). Each plugged-in step of a V2G session is an
+:class:`~optimiser.assets.base.Exclusive` pair (a status :math:`z_{k,t}` with
+:math:`c_{k,t} \\le P_k f_{k,t} z_{k,t}`, :math:`d_{k,t} \\le V_k f_{k,t} (1 - z_{k,t})` where
+the seam adds one); the check reports such
 steps (``simultaneous_flow_steps`` reads the per-session schedule). Different sessions may
 flow in opposite directions in one step (one car leaving at the peak charges while another
 feeds back): that is physical, so it is not forbidden and the aggregates :math:`C_t` and
@@ -108,7 +109,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from ..lazy import LinearExpression
 
 from ..series import read_text_csv
-from .base import AssetBase, BuildContext, Ports, both_above, bound_violations, values
+from .base import AssetBase, BuildContext, Exclusive, Ports, Side, both_above, bound_violations, values
 from .shiftable_load import horizon_index
 
 _NS_PER_H = 3_600_000_000_000
@@ -422,19 +423,13 @@ class EVSessions(AssetBase):
         block.session_energy = pyo.Constraint(block.sessions, rule=requirement,
                                               doc="each session gets its energy by departure [kWh]")
 
-        if ctx.binaries and v2g_ids:
-            both = [(s, t) for s, t in v2g_pairs if upper_c[s, t] > 0 and upper_d[s, t] > 0]
-            block.status_pairs = pyo.Set(initialize=both, dimen=2, ordered=True, doc="V2G pairs that may flow both ways")
-            block.charging = pyo.Var(block.status_pairs, within=pyo.Binary,
-                                     doc="1 while the session charges, 0 while it discharges")
-            block.charge_only_when_charging = pyo.Constraint(block.status_pairs, rule=lambda b, s, t: LinearExpression(
-                constant=0.0, linear_coefs=[1.0, -upper_c[s, t]],
-                linear_vars=[b.session_charge_kw[s, t], b.charging[s, t]]) <= 0)
-            block.v2g_only_when_not_charging = pyo.Constraint(block.status_pairs, rule=lambda b, s, t: LinearExpression(
-                constant=0.0, linear_coefs=[1.0, upper_d[s, t]],
-                linear_vars=[b.session_v2g_kw[s, t], b.charging[s, t]]) <= upper_d[s, t])
-
         ports = Ports(electric=[(-1.0, block.charge_kw)])
+        if self.v2g and v2g_ids:
+            both = [(s, t) for s, t in v2g_pairs if upper_c[s, t] > 0 and upper_d[s, t] > 0]
+            ports.exclusive.append(Exclusive(
+                f"{self.name} session charge/V2G",
+                Side.of([block.session_charge_kw[p] for p in both], [upper_c[p] for p in both]),
+                Side.of([block.session_v2g_kw[p] for p in both], [upper_d[p] for p in both])))
         if self.v2g:
             ports.electric.append((1.0, block.v2g_kw))
             if self.degradation_cost_cny_per_kwh:

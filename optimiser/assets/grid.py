@@ -7,7 +7,7 @@ from ..lazy import pyo
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..series import NonNegativeSeries
-from .base import both_above, BuildContext, Ports, bound_violations, values
+from .base import BuildContext, Exclusive, Ports, both_above, bound_violations, values
 
 HOURS_PER_MONTH = 730.0
 """8760 h / 12: the month over which a demand charge is quoted [h]"""
@@ -22,8 +22,8 @@ class Grid(BaseModel):
     Bus injection :math:`g^+_t - g^-_t`. Cost per step
     :math:`\\Delta t\\,(\\pi^+_t g^+_t - \\pi^-_t g^-_t + \\pi^{CO_2} \\epsilon_t g^+_t / 1000)`
     with prices :math:`\\pi` [CNY/kWh], carbon price [CNY/tCO2] and grid
-    emission factor :math:`\\epsilon_t` [tCO2/MWh]. With binaries, import and
-    export exclude each other at every step.
+    emission factor :math:`\\epsilon_t` [tCO2/MWh]. Import and export exclude each
+    other at every step (an :class:`~optimiser.assets.base.Exclusive` pair).
 
     Two-part tariff (optional ``demand_charge_cny_per_kw_month`` :math:`\\pi^D`): a
     maximum-demand charge on the highest import of the horizon, pro-rated from a
@@ -68,14 +68,6 @@ class Grid(BaseModel):
     ) -> Ports:
         block.import_kw = pyo.Var(ctx.steps, bounds=(0.0, self.import_limit_kw), doc="grid import [kW]")
         block.export_kw = pyo.Var(ctx.steps, bounds=(0.0, self.export_limit_kw), doc="grid export [kW]")
-        if ctx.binaries and self.export_limit_kw > 0:
-            block.importing = pyo.Var(ctx.steps, within=pyo.Binary, doc="1 while importing, 0 while exporting")
-            block.import_only_when_importing = pyo.Constraint(
-                ctx.steps, rule=lambda b, t: b.import_kw[t] <= self.import_limit_kw * b.importing[t]
-            )
-            block.export_only_when_not_importing = pyo.Constraint(
-                ctx.steps, rule=lambda b, t: b.export_kw[t] <= self.export_limit_kw * (1 - b.importing[t])
-            )
         import_cost = ctx.dt_h * (
             import_price_cny_per_kwh + carbon_price_cny_per_tco2 * self.emission_factor_tco2_per_mwh / 1000.0
         )
@@ -83,6 +75,9 @@ class Grid(BaseModel):
             electric=[(1.0, block.import_kw), (-1.0, block.export_kw)],
             cost=[(import_cost, block.import_kw), (-ctx.dt_h * export_price_cny_per_kwh, block.export_kw)],
         )
+        if self.export_limit_kw > 0 and self.import_limit_kw > 0:
+            ports.exclusive.append(Exclusive.per_step("grid import/export", block.import_kw, block.export_kw,
+                                                      self.import_limit_kw, self.export_limit_kw))
         if self.demand_charge_cny_per_kw_month > 0:
             block.peak_import_kw = pyo.Var(bounds=(0.0, self.import_limit_kw), doc="highest import of the horizon [kW]")
             block.peak_import = pyo.Constraint(

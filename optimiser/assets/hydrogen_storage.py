@@ -8,8 +8,8 @@ import numpy as np
 from ..lazy import pyo
 from pydantic import Field, model_validator
 
-from .base import both_above, ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Ports, bound_violations, values
-from .level import (EndRule, LevelModel, add_exclusive_flows, add_start_and_end, end_violations, level_field_problem,
+from .base import ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Exclusive, Ports, both_above, bound_violations, values
+from .level import (EndRule, LevelModel, add_start_and_end, end_violations, level_field_problem,
                     simultaneous_violations, start_of)
 
 LEVEL = LevelModel("kg")
@@ -41,8 +41,8 @@ class HydrogenStorage(AssetBase):
 
     Simultaneous fill and withdrawal is lossless without a compressor (never
     profitable, but possible at ties) and wastes compressor energy with one; as
-    for batteries it is reported by the check, and with ``ctx.binaries`` a status
-    :math:`u_t` gives :math:`c_t \\le C u_t`, :math:`d_t \\le D (1 - u_t)`.
+    for batteries it is reported by the check and is an exclusive pair (where the seam adds a status
+    :math:`u_t`: :math:`c_t \\le C u_t`, :math:`d_t \\le D (1 - u_t)`).
     """
 
     kind: Literal["hydrogen_storage"]
@@ -91,9 +91,9 @@ class HydrogenStorage(AssetBase):
                                   self.end_level_min_kg, (lo, hi))
         block.level_balance = LEVEL.add_continuity(ctx, block.level_kg, block.charge_kg_per_h,
                                                    block.discharge_kg_per_h, start, "hydrogen level continuity")
-        if ctx.binaries:
-            add_exclusive_flows(block, ctx, block.charge_kg_per_h, block.discharge_kg_per_h, c_max, d_max)
-        ports = Ports(hydrogen=[(1.0, block.discharge_kg_per_h), (-1.0, block.charge_kg_per_h)])
+        ports = Ports(hydrogen=[(1.0, block.discharge_kg_per_h), (-1.0, block.charge_kg_per_h)],
+                      exclusive=[Exclusive.per_step(f"{self.name} fill/withdraw", block.charge_kg_per_h,
+                                                    block.discharge_kg_per_h, c_max, d_max)])
         if self.compressor_kwh_per_kg:
             ports.electric = [(-self.compressor_kwh_per_kg, block.charge_kg_per_h)]
         return ports

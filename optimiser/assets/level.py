@@ -15,8 +15,8 @@ taken by arriving and leaving vehicles), charge :math:`c_t` and discharge
 :math:`d_t` at the bus, efficiencies :math:`\\eta_c, \\eta_d`, and the end-of-horizon
 rules ``equal_initial`` (:math:`e_{T-1} = e_{-1}`), ``at_least``
 (:math:`e_{T-1} \\ge` a minimum), ``cyclic`` (:math:`e_{-1}` is a variable equal to
-:math:`e_{T-1}`) and ``free``. With ``ctx.binaries`` a status :math:`u_t \\in \\{0,1\\}`
-gives :math:`c_t \\le C_t u_t` and :math:`d_t \\le D_t (1 - u_t)`.
+:math:`e_{T-1}`) and ``free``. Charge and discharge may not both be positive in one step: each
+store declares them as an :class:`~optimiser.assets.base.Exclusive` pair.
 
 The model side (``add_*``) and the check side (``*_violations``) are written from the
 same parameters, the check from the solution arrays alone.
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from ..lazy import pyo
+from ..lazy import LinearExpression, pyo
 
 from .base import BuildContext, both_above
 
@@ -51,8 +51,17 @@ class LevelModel:
         dt, keep, eta_c, inv_eta_d = ctx.dt_h, self.retention, self.charge_efficiency, 1.0 / self.discharge_efficiency
         x = np.zeros(ctx.n) if self.exogenous is None else np.asarray(self.exogenous, dtype=float)
         x = x.tolist()
-        return pyo.Constraint(ctx.steps, rule=lambda b, t: level[t] == keep * (level[t - 1] if t else start) + x[t]
-                              + dt * eta_c * charge[t] - dt * inv_eta_d * discharge[t], doc=doc)
+        fixed_start = not isinstance(start, pyo.Var)  # a number, or the variable of the cyclic rule
+
+        def rule(b, t):  # e_t - k e_{t-1} - Δt η_c c_t + Δt/η_d d_t = x_t (+ k e_{-1} if it is a number)
+            coefs, variables = [1.0, -dt * eta_c, dt * inv_eta_d], [level[t], charge[t], discharge[t]]
+            if t or not fixed_start:
+                coefs.append(-keep)
+                variables.append(level[t - 1] if t else start)
+            return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables) == (
+                x[t] + (0.0 if t or not fixed_start else keep * start))
+
+        return pyo.Constraint(ctx.steps, rule=rule, doc=doc)
 
     def expected(self, start: float, level: np.ndarray, charge: np.ndarray, discharge: np.ndarray,
                  dt_h: float) -> np.ndarray:
@@ -119,18 +128,6 @@ def end_violations(name: str, unit: str, rule: EndRule, initial: float, end_min:
     if rule == "at_least" and level[-1] < end_min - tol:
         return [f"{name} ends at {level[-1]:.6g} {unit}, below its end minimum {end_min:.6g} {unit}"]
     return []
-
-
-def add_exclusive_flows(block: pyo.Block, ctx: BuildContext, charge: pyo.Var, discharge: pyo.Var,
-                        charge_max, discharge_max) -> None:
-    """Binary status ``charging`` forbidding simultaneous charge and discharge (limits: scalars or per step)."""
-    c_max = np.broadcast_to(np.asarray(charge_max, dtype=float), (ctx.n,)).tolist()
-    d_max = np.broadcast_to(np.asarray(discharge_max, dtype=float), (ctx.n,)).tolist()
-    block.charging = pyo.Var(ctx.steps, within=pyo.Binary, doc="1 while charging, 0 while discharging")
-    block.charge_only_when_charging = pyo.Constraint(
-        ctx.steps, rule=lambda b, t: charge[t] <= c_max[t] * b.charging[t])
-    block.discharge_only_when_not_charging = pyo.Constraint(
-        ctx.steps, rule=lambda b, t: discharge[t] <= d_max[t] * (1 - b.charging[t]))
 
 
 def simultaneous_violations(name: str, charge: np.ndarray, discharge: np.ndarray, tol: float,

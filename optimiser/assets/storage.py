@@ -16,8 +16,8 @@ discharge :math:`d_t` [kW] and the level :math:`s_t` at the end of step
 with :math:`s_{-1}` the initial level (a decision equal to :math:`s_{T-1}` for the
 ``cyclic`` rule) and :math:`\\sigma` the self-discharge per hour. End rules:
 ``equal_initial`` :math:`s_{T-1} = s_{-1}`, ``at_least`` :math:`s_{T-1} \\ge e E`,
-``free``, ``cyclic``. With binaries :math:`u_t`, :math:`c_t \\le P u_t` and
-:math:`d_t \\le P (1 - u_t)`. Throughput cost: :math:`\\sum_t \\kappa\\, d_t \\Delta t`.
+``free``, ``cyclic``. Charge and discharge are an exclusive pair (where the seam adds a
+binary :math:`u_t`: :math:`c_t \\le P u_t`, :math:`d_t \\le P (1 - u_t)`). Throughput cost: :math:`\\sum_t \\kappa\\, d_t \\Delta t`.
 The level equations are the shared ones of :mod:`optimiser.assets.level`.
 """
 
@@ -29,8 +29,8 @@ import numpy as np
 from ..lazy import pyo
 from pydantic import Field, model_validator
 
-from .base import both_above, AssetBase, BuildContext, Ports, bound_violations, values
-from .level import (EndRule, LevelModel, add_exclusive_flows, add_start_and_end, end_violations, level_field_problem,
+from .base import AssetBase, BuildContext, Exclusive, Ports, both_above, bound_violations, values
+from .level import (EndRule, LevelModel, add_start_and_end, end_violations, level_field_problem,
                     simultaneous_violations, start_of)
 
 
@@ -94,9 +94,9 @@ class Storage(AssetBase):
                                   self.end_soc_min_kwh, (lo, hi))
         block.soc_balance = self.level_model(dt).add_continuity(
             ctx, block.soc_kwh, block.charge_kw, block.discharge_kw, start, "state-of-charge continuity")
-        if ctx.binaries:
-            add_exclusive_flows(block, ctx, block.charge_kw, block.discharge_kw, power, power)
-        ports = Ports(electric=[(1.0, block.discharge_kw), (-1.0, block.charge_kw)])
+        ports = Ports(electric=[(1.0, block.discharge_kw), (-1.0, block.charge_kw)],
+                      exclusive=[Exclusive.per_step(f"{self.name} charge/discharge", block.charge_kw,
+                                                    block.discharge_kw, power, power)])
         if self.cycle_cost_cny_per_kwh:
             ports.cost.append((self.cycle_cost_cny_per_kwh * dt, block.discharge_kw))
         return ports
