@@ -14,9 +14,10 @@ Cases (each in its own child process, so its peak resident memory is its own):
   sessions, its daily series repeated over the horizon.
 
 Reported per case: validation seconds (the scenario dict and the session CSV), build seconds
-(``build_model``), model variables and constraints, plugged (session, step) pairs, and the
-peak resident memory of the child process (``resource.getrusage``, MB). ``--solve`` also runs
-``optimise`` (only sensible for short horizons).
+(``build_model``, with the garbage collector paused as ``optimise`` does), model variables and
+constraints, plugged (session, step) pairs, and the peak resident memory of the child process
+(``resource.getrusage``, MB) after the build and at the end. ``--handover`` also hands the model to
+HiGHS (``optimiser.solve.HighsModel``); ``--solve`` also runs ``optimise`` (short horizons only).
 
 Run: ``python benchmarks/bench_ev_sessions.py`` (a year, hourly), or e.g.
 ``python benchmarks/bench_ev_sessions.py --days 7 --step-minutes 15 --solve``.
@@ -123,7 +124,7 @@ def scenario_dict(case: str, start: pd.Timestamp, days: int, step_minutes: int) 
     return raw
 
 
-def child(case: str, days: int, step_minutes: int, solve: bool) -> dict:
+def child(case: str, days: int, step_minutes: int, solve: bool, handover: bool) -> dict:
     """One case in this process: validation, build (and optionally the whole run)."""
     from optimiser.model import build_model
     from optimiser.scenario import scenario_from_dict
@@ -152,6 +153,13 @@ def child(case: str, days: int, step_minutes: int, solve: bool) -> dict:
 
     out["variables"] = sum(len(v) for v in model.component_objects(pyo.Var, active=True, descend_into=True))
     out["constraints"] = sum(len(c) for c in model.component_objects(pyo.Constraint, active=True, descend_into=True))
+    out["peak_rss_build_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if handover:
+        from optimiser.solve import HighsModel
+
+        t0 = time.perf_counter()
+        HighsModel(model, scenario.index)
+        out["handover_s"] = time.perf_counter() - t0
     del model
     if solve:
         from optimiser.run import optimise
@@ -170,16 +178,18 @@ def main() -> None:
     parser.add_argument("--step-minutes", type=int, choices=[15, 60], default=60)
     parser.add_argument("--case", choices=["ev", "park", "all"], default="all")
     parser.add_argument("--solve", action="store_true", help="also optimise (short horizons only)")
+    parser.add_argument("--handover", action="store_true", help="also hand the built model to HiGHS")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.case, args.days, args.step_minutes, args.solve)))
+        print(json.dumps(child(args.case, args.days, args.step_minutes, args.solve, args.handover)))
         return
     for case in ("ev", "park"):
         if args.case not in (case, "all"):
             continue
         command = [sys.executable, __file__, "--child", "--case", case, "--days", str(args.days),
-                   "--step-minutes", str(args.step_minutes)] + (["--solve"] if args.solve else [])
+                   "--step-minutes", str(args.step_minutes)] + (["--solve"] if args.solve else []) + (
+            ["--handover"] if args.handover else [])
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode:
             print(f"{case}: failed (exit {done.returncode}): {done.stderr.strip().splitlines()[-1:]}")
@@ -187,7 +197,10 @@ def main() -> None:
         r = json.loads(done.stdout.strip().splitlines()[-1])
         line = (f"{case:4} {r['days']} d x {r['steps']} steps: {r['sessions']} sessions, {r['plugged_pairs']} plugged "
                 f"pairs; validation {r['validation_s']:.2f} s, build {r['build_s']:.2f} s, {r['variables']} variables, "
-                f"{r['constraints']} constraints, peak RSS {r['peak_rss_mb']:.0f} MB")
+                f"{r['constraints']} constraints, peak RSS after build {r['peak_rss_build_mb']:.0f} MB")
+        if "handover_s" in r:
+            line += f"; hand-over to HiGHS {r['handover_s']:.2f} s"
+        line += f"; peak RSS {r['peak_rss_mb']:.0f} MB"
         if "objective_cny" in r:
             line += f"; objective {r['objective_cny']!r} CNY (gap {r['mip_gap']}), run timings {r['run_timings']}"
         print(line, flush=True)
