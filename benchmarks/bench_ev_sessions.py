@@ -19,7 +19,25 @@ constraints, plugged (session, step) pairs, and the peak resident memory of the 
 (``resource.getrusage``, MB) after the build and at the end. ``--handover`` also hands the model to
 HiGHS (``optimiser.solve.HighsModel``); ``--solve`` also runs ``optimise`` (short horizons only).
 
-Run: ``python benchmarks/bench_ev_sessions.py`` (a year, hourly), or e.g.
+Measured on the 2-core machine (build with the collector paused; timings vary about 2x with load):
+
+============================ ================= ================= =============
+case                         before (dense)    after (sparse)    pairs
+============================ ================= ================= =============
+sessions, 7 d x 15 min       build 0.63 s      build 0.09-0.16 s 22,503
+sessions, 31 d x 1 h         0.44 / 1.06 s,    0.10-0.19 /       27,033
+                             307 MB            0.15-0.27 s,
+                                               229 MB
+sessions, 91 d x 1 h         1.45 / 3.22 s,    0.41 / 0.55-0.73  79,419
+                             908 MB            s, 288 MB
+sessions, 365 d x 1 h        over 11 GB while  0.7-1.6 / 1.1-2.6 318,512
+                             validating        s, 563 MB
+whole park, 365 d x 1 h      did not build     0.6-1.3 / 2.4-7.6 318,512
+                                               s, 798 MB (1.47
+                                               GB after hand-over)
+============================ ================= ================= =============
+
+(validation / build seconds, peak RSS.) Run: ``python benchmarks/bench_ev_sessions.py`` (a year, hourly), or e.g.
 ``python benchmarks/bench_ev_sessions.py --days 7 --step-minutes 15 --solve``.
 """
 
@@ -27,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import importlib.util
 import json
 import resource
 import subprocess
@@ -46,29 +65,12 @@ SESSIONS_PER_DAY = 92
 
 
 def make_sessions(first_day: pd.Timestamp, days: int, seed: int = 2026) -> pd.DataFrame:
-    """``days`` days of workplace charging from ``first_day`` (local midnight), as in the bundled generator."""
+    """``days`` days of workplace charging from ``first_day`` (local midnight), by the bundled generator."""
+    spec = importlib.util.spec_from_file_location("make_sessions", REPO / "scenarios" / "data" / "make_dezhou_ev_sessions.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
     rng = np.random.default_rng(seed)
-    rows = []
-    for d in range(days):
-        day = first_day + pd.Timedelta(days=d)
-
-        def quarter(hours: float) -> pd.Timestamp:
-            return day + pd.Timedelta(minutes=15 * round(hours * 4))
-
-        for k in range(80):
-            arrival, departure = quarter(rng.uniform(7.25, 9.5)), quarter(rng.uniform(17.0, 19.25))
-            row = {"id": f"d{d:03d}-staff{k:02d}", "arrival": arrival.isoformat(), "departure": departure.isoformat(),
-                   "energy_kwh": round(float(rng.uniform(8, 30)), 1), "battery_kwh": "", "arrival_energy_kwh": ""}
-            if k < 20:
-                row["battery_kwh"] = 60
-                row["arrival_energy_kwh"] = round(float(rng.uniform(20, 30)), 1)
-            rows.append(row)
-        for k in range(12):
-            start = rng.uniform(10.0, 14.0)
-            arrival, departure = quarter(start), quarter(start + rng.uniform(1.0, 3.0))
-            rows.append({"id": f"d{d:03d}-visitor{k:02d}", "arrival": arrival.isoformat(),
-                         "departure": departure.isoformat(), "energy_kwh": round(float(rng.uniform(3, 6)), 1),
-                         "battery_kwh": "", "arrival_energy_kwh": ""})
+    rows = [row for d in range(days) for row in generator.day_sessions(rng, first_day + pd.Timedelta(days=d), f"d{d:03d}-")]
     return pd.DataFrame(rows)
 
 

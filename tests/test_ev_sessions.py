@@ -333,6 +333,54 @@ def test_check_catches_a_session_that_did_not_get_its_energy(build, tamper, expe
         assert any(p.startswith("objective") for p in problems)
 
 
+def tamper_entry(solution, sid: str, step: int, **add_kw) -> None:
+    """Add ``charge_kw``/``v2g_kw`` to one (session, step) entry of a per-session schedule."""
+    i = int(np.flatnonzero((solution.session == solution.ids.index(sid)) & (solution.step == step))[0])
+    for field, kw in add_kw.items():
+        getattr(solution, field)[i] += kw
+
+
+@pytest.mark.parametrize(("tamper", "expected"), [
+    ("empty", ["session 'bus' battery holds -10 kWh at step 0, outside [0, 100] kWh",
+               "session 'bus' receives 10 kWh in the horizon, required 20 kWh (unserved 0 kWh)"]),
+    ("limit", ["session 'bus' discharges 106 kW at step 0, above its limit 100 kW"]),
+    ("both", ["session 'bus' charges and discharges at once at 1 steps (first step 1)"]),
+])
+def test_check_catches_a_v2g_session_out_of_its_limits(build, tamper, expected):
+    """The V2G bus of ``test_v2g_session_discharges_at_the_peak_down_to_empty`` (40 of 100 kWh, 90 %
+    each way; V2G 36 kW then charging 66.667 kW, levels 0 and 60 kWh), tampered with after the solve
+    (the aggregate V2G and the grid import follow): 9 kW more V2G at step 0 takes 45 / 0.9 = 50 kWh
+    from 40 ("empty": -10 kWh, and it leaves with 10 of its 20 kWh); 70 kW more gives 106 kW, above
+    the 100 kW limit ("limit"); 9 kW of V2G at step 1, while it charges ("both")."""
+    s = build(2, tariff=tariff([1.2, 0.3]), assets=[LOAD, ev(
+        [V2G_BUS], charger_power_kw=100, charge_efficiency=0.9, discharge_efficiency=0.9, v2g=True,
+        degradation_cost_cny_per_kwh=0.1)])
+    r = optimise(s)
+    step, kw = {"empty": (0, 9.0), "limit": (0, 70.0), "both": (1, 9.0)}[tamper]
+    tamper_entry(evs(s)._solution, "bus", step, v2g_kw=kw)
+    ds = r.dataset.copy(deep=True)
+    ds["ev_v2g_kw"].values[step] += kw
+    ds["grid_import_kw"].values[step] -= kw
+    problems = check_solution(ds, s, r.summary["objective_cny"])
+    for message in expected:
+        assert any(p.startswith(message) for p in problems), problems
+
+
+def test_check_catches_unserved_energy_that_does_not_add_up(build):
+    """The soft session of ``test_soft_session_pays_the_penalty_instead_of_the_peak`` (10 of 25 kWh
+    delivered, 15 unserved) with its shortfall raised to 20 kWh: delivered + unserved is 30, not 25,
+    and the flow ``unserved_kwh`` (15 at its departure step 1) no longer matches the session."""
+    s = build(2, tariff=tariff([0.2, 1.0]), assets=[ev([session("car", at(0), at(2), 25)],
+                                                       unserved_penalty_cny_per_kwh=0.6)])
+    r = optimise(s)
+    evs(s)._solution.unserved_kwh[0] = 20.0
+    problems = check_solution(r.dataset, s, r.summary["objective_cny"])
+    assert any(p.startswith("session 'car' receives 10 kWh in the horizon, required 25 kWh (unserved 20 kWh)")
+               for p in problems), problems
+    assert any(p.startswith("ev.unserved_kwh = 15 at step 1 is not the sessions' unserved energy leaving then, 20 kWh")
+               for p in problems), problems
+
+
 def test_check_needs_the_per_session_schedule(build):
     """Checking flows that were not produced by this asset's ``flows`` (no per-session schedule) fails."""
     s = build(4, tariff=tariff([0.3, 0.3, 1.0, 1.0]), assets=[ev(TWO_SESSIONS)])
