@@ -73,6 +73,11 @@ class Exclusivity:
             np.zeros(0, dtype=np.int64))
         self.binary = np.full(len(self.pair_of), -1, dtype=np.int64)
         """binary column of each position, -1 where none was added"""
+        self.zeroed = np.zeros(len(self.pair_of), dtype=bool)
+        """positions where propagation holds one flow at 0 (no binary needed)"""
+        self.first_row = np.full(len(self.pair_of), -1, dtype=np.int64)
+        """row of ``first <= F u`` of each position (the next row is ``second + S u <= S``)"""
+        seam.listeners.append(self.refresh)
 
     def __len__(self) -> int:
         return len(self.pair_of)
@@ -82,16 +87,26 @@ class Exclusivity:
         return int((self.binary >= 0).sum())
 
     def add(self, positions: np.ndarray) -> int:
-        """Add a binary u and its two rows at each position that has none; returns how many were added:
-        ``first - F u <= 0`` and ``second + S u <= S`` (sides written as constant + terms)."""
-        positions = positions[self.binary[positions] < 0]
+        """Enforce exclusivity at each position not yet enforced; returns how many binaries were added.
+
+        Where bound propagation shows a flow cannot be positive while its partner is 0, that flow
+        is simply held at 0 (no binary: it could only be positive together with its partner).
+        Elsewhere a binary u and two rows ``first - F u <= 0``, ``second + S u <= S``.
+        """
+        positions = positions[(self.binary[positions] < 0) & ~self.zeroed[positions]]
+        if not len(positions):
+            return 0
+        f_max, s_max = self.big_m(positions)
+        zero = self.first.plain[positions] & self.second.plain[positions] & ((f_max <= 0) | (s_max <= 0))
+        self._hold_at_zero(positions[zero], f_max[zero] <= 0, s_max[zero] <= 0)
+        positions, f_max, s_max = positions[~zero], f_max[~zero], s_max[~zero]
         k = len(positions)
         if not k:
             return 0
         u = self.seam.add_binaries(k)
         self.binary[positions] = u
+        self.first_row[positions] = self.seam.n_pyomo_rows + len(self.seam.extra_rows) + 2 * np.arange(k)
         a, b = self.first, self.second
-        f_max, s_max = a.maximum[positions], b.maximum[positions]
         # entries (k, 2 rows, J + 1): the side's terms, then u
         cols = np.stack([np.column_stack([a.cols[positions], u]), np.column_stack([b.cols[positions], u])], axis=1)
         vals = np.stack([np.column_stack([a.coefs[positions], -f_max]),
@@ -103,6 +118,47 @@ class Exclusivity:
         labels = [f"exclusive flows of {self.labels[p]}" for p in self.pair_of[positions] for _ in range(2)]
         self.seam.add_rows(np.full(2 * k, -np.inf), upper, starts, cols[keep], vals[keep], labels)
         return k
+
+    def big_m(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each side's limit: its declared maximum, narrowed by bound propagation for flow pairs."""
+        f_max, s_max = self.first.maximum[positions].copy(), self.second.maximum[positions].copy()
+        plain = self.first.plain[positions] & self.second.plain[positions]
+        if plain.any():
+            propagation = Propagation(self.seam)
+            for k in np.flatnonzero(plain):
+                j, p = int(self.first.cols[positions[k], 0]), int(self.second.cols[positions[k], 0])
+                f_max[k] = min(f_max[k], max(0.0, propagation.upper_bound(j, p)))
+                s_max[k] = min(s_max[k], max(0.0, propagation.upper_bound(p, j)))
+        return f_max, s_max
+
+    def _hold_at_zero(self, positions: np.ndarray, first: np.ndarray, second: np.ndarray) -> None:
+        """Upper bound 0 on the ``first`` (``second``) flow at these positions, within the model's bounds."""
+        self.zeroed[positions] = True
+        cols = np.concatenate([self.first.cols[positions[first], 0], self.second.cols[positions[second], 0]])
+        seam = self.seam
+        seam.highs.changeColsBounds(len(cols), cols.astype(np.int32), seam.col_lower[cols],
+                                    np.minimum(seam.col_upper[cols], 0.0))
+
+    def refresh(self) -> None:
+        """Re-derive what rests on the model's bounds after they changed: the big-M values of the added
+        binaries, and which flows propagation still holds at 0 (others get their binary)."""
+        zeroed = np.flatnonzero(self.zeroed)
+        if zeroed.size:
+            cols = np.unique(np.concatenate([self.first.cols[zeroed, 0], self.second.cols[zeroed, 0]]))
+            seam = self.seam
+            seam.highs.changeColsBounds(len(cols), cols.astype(np.int32), seam.col_lower[cols], seam.col_upper[cols])
+            self.zeroed[zeroed] = False
+            self.add(zeroed)
+        have = np.flatnonzero(self.binary >= 0)
+        if not have.size:
+            return
+        f_max, s_max = self.big_m(have)
+        highs, u, rows = self.seam.highs, self.binary[have], self.first_row[have]
+        for row, col, f, s, c in zip(rows.tolist(), u.tolist(), f_max.tolist(), s_max.tolist(),
+                                     self.second.constant[have].tolist()):
+            highs.changeCoeff(row, col, -f)
+            highs.changeCoeff(row + 1, col, s)
+            highs.changeRowBounds(row + 1, -np.inf, s - c)
 
     def add_all(self) -> int:
         return self.add(np.arange(len(self)))
@@ -119,6 +175,10 @@ class Exclusivity:
             return np.zeros(0, dtype=np.int64)
         tol = DETECTION_TOLERANCE * max(1.0, float(np.abs(x[: len(self.seam.columns)]).max(initial=0.0)))
         return np.flatnonzero(np.minimum(self.first.value(x), self.second.value(x)) > tol)
+
+    @property
+    def n_zeroed(self) -> int:
+        return int(self.zeroed.sum())
 
     def pair_counts(self) -> dict[str, int]:
         """Binaries added per pair label."""
@@ -149,10 +209,67 @@ def solve_exclusive(seam: HighsModel, pairs: Exclusivity, mode: str, time_limit_
         if mode != "auto" or info.status != "optimal":
             return info, rounds
         bad = pairs.violated(seam.x)
-        bad = bad[pairs.binary[bad] < 0]
+        bad = bad[(pairs.binary[bad] < 0) & ~pairs.zeroed[bad]]
         if not bad.size:
             return info, rounds
         rounds += 1
         if rounds >= MAX_ROUNDS:
             bad = np.flatnonzero(np.isin(pairs.pair_of, pairs.pair_of[bad]))
+        before = (pairs.n_added, pairs.n_zeroed)
         pairs.add(bad)
+        if (pairs.n_added, pairs.n_zeroed) == before:  # pragma: no cover - nothing left to enforce
+            return info, rounds
+
+
+class Propagation:
+    """One pass of bound propagation over the model's equality rows, from its current bounds.
+
+    :meth:`upper` gives the largest value a column can take in its equality rows when a
+    partner column is 0 and every other column is within its bounds: an import is no larger
+    than what the park could consume while not exporting (demand, storage charging,
+    electrolysis, ... less the least it must generate), an export no larger than its surplus
+    while not importing. An exclusivity binary's big-M shrinks to that.
+    """
+
+    def __init__(self, seam: HighsModel):
+        self.csc, self.csr = seam.matrix, seam.matrix.tocsr()
+        self.lower, self.upper = seam.col_lower, seam.col_upper
+        self.row_lower, self.row_upper = seam.row_lower, seam.row_upper
+        csr, rows = self.csr, self.csr.shape[0]
+        a, col = csr.data, csr.indices
+        row_of = np.repeat(np.arange(rows), np.diff(csr.indptr))
+        with np.errstate(invalid="ignore"):
+            least = np.where(a > 0, a * self.lower[col], a * self.upper[col])
+            most = np.where(a > 0, a * self.upper[col], a * self.lower[col])
+        self.least_inf = np.bincount(row_of, weights=~np.isfinite(least), minlength=rows)
+        self.most_inf = np.bincount(row_of, weights=~np.isfinite(most), minlength=rows)
+        self.least = np.bincount(row_of, weights=np.where(np.isfinite(least), least, 0.0), minlength=rows)
+        self.most = np.bincount(row_of, weights=np.where(np.isfinite(most), most, 0.0), minlength=rows)
+
+    def _without(self, r: int, drop: tuple[int, int], side: str) -> tuple[float, float]:
+        """(infinite count, finite sum) of the row's least (most) activity without columns ``drop``."""
+        csr = self.csr
+        inf, total = (self.least_inf[r], self.least[r]) if side == "least" else (self.most_inf[r], self.most[r])
+        for i, v in zip(csr.indices[csr.indptr[r]:csr.indptr[r + 1]], csr.data[csr.indptr[r]:csr.indptr[r + 1]]):
+            if i in drop:
+                pick = min if side == "least" else max
+                t = pick(v * self.lower[i], v * self.upper[i])
+                inf, total = (inf - 1, total) if not np.isfinite(t) else (inf, total - t)
+        return inf, total
+
+    def upper_bound(self, j: int, zero: int) -> float:
+        """Largest value of column ``j`` in its equality rows with column ``zero`` at 0."""
+        best = np.inf
+        for e in range(self.csc.indptr[j], self.csc.indptr[j + 1]):
+            r, a = int(self.csc.indices[e]), float(self.csc.data[e])
+            if a == 0.0 or self.row_lower[r] != self.row_upper[r]:
+                continue
+            if a > 0:  # a x_j = b - rest <= b - least rest
+                inf, total = self._without(r, (j, zero), "least")
+                if inf == 0:
+                    best = min(best, (self.row_upper[r] - total) / a)
+            else:  # |a| x_j = rest - b <= most rest - b
+                inf, total = self._without(r, (j, zero), "most")
+                if inf == 0:
+                    best = min(best, (total - self.row_lower[r]) / -a)
+        return best

@@ -147,8 +147,12 @@ class HighsModel:
             self.scale = objective_scale(self.cost)
             lp.col_cost_ = self.scale * self.cost
             lp.offset_ = self.scale * self.offset
-            lp.col_lower_, lp.col_upper_ = _bounds(form.columns)
+            self.col_lower, self.col_upper = _bounds(form.columns)
+            self.row_lower, self.row_upper = form.row_lower.copy(), form.row_upper.copy()
+            lp.col_lower_, lp.col_upper_ = self.col_lower, self.col_upper
             lp.row_lower_, lp.row_upper_ = form.row_lower, form.row_upper
+            self.matrix = form.matrix
+            """the model's own rows (without added ones), for bound propagation"""
             matrix = form.matrix
             lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
             lp.a_matrix_.start_ = matrix.indptr
@@ -163,6 +167,8 @@ class HighsModel:
             self.highs.setOptionValue("output_flag", verbose)
             self.highs.passModel(lp)
             self.unused = form.unused
+        self.listeners: list = []
+        """called after bounds change (the exclusivity binaries refresh their big-M values)"""
         self.extra_rows: list[str] = []
         """labels of rows added after the hand-over (binaries, caps), in order"""
         self.n_pyomo_rows = n_row
@@ -201,18 +207,30 @@ class HighsModel:
         self.highs.changeObjectiveOffset(self.scale * float(offset))
 
     def set_bounds(self, cols: np.ndarray, lower, upper) -> None:
-        """Change column bounds (``lower == upper`` fixes a column, e.g. a past step)."""
+        """Change column bounds of model columns (``lower == upper`` fixes one, e.g. a past step)."""
         cols = np.asarray(cols, dtype=np.int32)
         lower = np.broadcast_to(np.asarray(lower, dtype=float), cols.shape)
         upper = np.broadcast_to(np.asarray(upper, dtype=float), cols.shape)
+        if (cols >= len(self.columns)).any():
+            raise ValueError("only the model's own columns have bounds to change")
+        self.col_lower[cols], self.col_upper[cols] = lower, upper
         self.highs.changeColsBounds(len(cols), cols, np.ascontiguousarray(lower), np.ascontiguousarray(upper))
+        self._changed()
 
     def set_row_bounds(self, rows: np.ndarray, lower, upper) -> None:
         """Change row bounds (right-hand sides); ``±inf`` relaxes a side."""
         rows = np.asarray(rows, dtype=np.int32)
         lower = np.broadcast_to(np.asarray(lower, dtype=float), rows.shape)
         upper = np.broadcast_to(np.asarray(upper, dtype=float), rows.shape)
+        own = rows < self.n_pyomo_rows
+        self.row_lower[rows[own]], self.row_upper[rows[own]] = lower[own], upper[own]
         self.highs.changeRowsBounds(len(rows), rows, np.ascontiguousarray(lower), np.ascontiguousarray(upper))
+        if own.any():
+            self._changed()
+
+    def _changed(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     def add_row(self, vector: np.ndarray, lower: float, upper: float, label: str) -> int:
         """Add a row ``lower <= vector · x <= upper``; returns its index."""

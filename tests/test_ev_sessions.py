@@ -9,10 +9,11 @@ passes the independent post-solve check (``optimise`` raises otherwise). Unless 
 from __future__ import annotations
 
 import re
-import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
+import pyomo.environ as pyo
 import pytest
 import yaml
 
@@ -310,16 +311,19 @@ def test_check_catches_a_session_that_did_not_get_its_energy(build, tamper, expe
     r = optimise(s)
     asset = evs(s)
     assert check_solution(r.dataset, s, r.summary["objective_cny"]) == []
-    solution = asset._solution  # per-session schedule kept by flows() for the check
+    solution = asset._solution  # per-session schedule kept by flows() for the check: one entry per plugged pair
     b = solution.ids.index("B")
+    at_step_2 = int(np.flatnonzero((solution.session == b) & (solution.step == 2))[0])
+    assert not ((solution.session == b) & (solution.step == 3)).any()  # B left at 03:00: no entry at step 3
     ds = r.dataset.copy(deep=True)
     if tamper in ("short", "outside"):
-        solution.charge_kw[b, 2] -= 5.0
+        solution.charge_kw[at_step_2] -= 5.0
         ds["ev_charge_kw"].values[2] -= 5.0
         ds["grid_import_kw"].values[2] -= 5.0
     if tamper in ("outside", "aggregate"):
-        if tamper == "outside":
-            solution.charge_kw[b, 3] += 5.0
+        if tamper == "outside":  # an entry for B at step 3, after it left
+            solution.session, solution.step = np.append(solution.session, b), np.append(solution.step, 3)
+            solution.charge_kw, solution.v2g_kw = np.append(solution.charge_kw, 5.0), np.append(solution.v2g_kw, 0.0)
         ds["ev_charge_kw"].values[3] += 5.0
         ds["grid_import_kw"].values[3] += 5.0
     problems = check_solution(ds, s, r.summary["objective_cny"])
@@ -327,6 +331,54 @@ def test_check_catches_a_session_that_did_not_get_its_energy(build, tamper, expe
     assert not any("balance" in p for p in problems)
     if tamper != "outside":
         assert any(p.startswith("objective") for p in problems)
+
+
+def tamper_entry(solution, sid: str, step: int, **add_kw) -> None:
+    """Add ``charge_kw``/``v2g_kw`` to one (session, step) entry of a per-session schedule."""
+    i = int(np.flatnonzero((solution.session == solution.ids.index(sid)) & (solution.step == step))[0])
+    for field, kw in add_kw.items():
+        getattr(solution, field)[i] += kw
+
+
+@pytest.mark.parametrize(("tamper", "expected"), [
+    ("empty", ["session 'bus' battery holds -10 kWh at step 0, outside [0, 100] kWh",
+               "session 'bus' receives 10 kWh in the horizon, required 20 kWh (unserved 0 kWh)"]),
+    ("limit", ["session 'bus' discharges 106 kW at step 0, above its limit 100 kW"]),
+    ("both", ["session 'bus' charges and discharges at once at 1 steps (first step 1)"]),
+])
+def test_check_catches_a_v2g_session_out_of_its_limits(build, tamper, expected):
+    """The V2G bus of ``test_v2g_session_discharges_at_the_peak_down_to_empty`` (40 of 100 kWh, 90 %
+    each way; V2G 36 kW then charging 66.667 kW, levels 0 and 60 kWh), tampered with after the solve
+    (the aggregate V2G and the grid import follow): 9 kW more V2G at step 0 takes 45 / 0.9 = 50 kWh
+    from 40 ("empty": -10 kWh, and it leaves with 10 of its 20 kWh); 70 kW more gives 106 kW, above
+    the 100 kW limit ("limit"); 9 kW of V2G at step 1, while it charges ("both")."""
+    s = build(2, tariff=tariff([1.2, 0.3]), assets=[LOAD, ev(
+        [V2G_BUS], charger_power_kw=100, charge_efficiency=0.9, discharge_efficiency=0.9, v2g=True,
+        degradation_cost_cny_per_kwh=0.1)])
+    r = optimise(s)
+    step, kw = {"empty": (0, 9.0), "limit": (0, 70.0), "both": (1, 9.0)}[tamper]
+    tamper_entry(evs(s)._solution, "bus", step, v2g_kw=kw)
+    ds = r.dataset.copy(deep=True)
+    ds["ev_v2g_kw"].values[step] += kw
+    ds["grid_import_kw"].values[step] -= kw
+    problems = check_solution(ds, s, r.summary["objective_cny"])
+    for message in expected:
+        assert any(p.startswith(message) for p in problems), problems
+
+
+def test_check_catches_unserved_energy_that_does_not_add_up(build):
+    """The soft session of ``test_soft_session_pays_the_penalty_instead_of_the_peak`` (10 of 25 kWh
+    delivered, 15 unserved) with its shortfall raised to 20 kWh: delivered + unserved is 30, not 25,
+    and the flow ``unserved_kwh`` (15 at its departure step 1) no longer matches the session."""
+    s = build(2, tariff=tariff([0.2, 1.0]), assets=[ev([session("car", at(0), at(2), 25)],
+                                                       unserved_penalty_cny_per_kwh=0.6)])
+    r = optimise(s)
+    evs(s)._solution.unserved_kwh[0] = 20.0
+    problems = check_solution(r.dataset, s, r.summary["objective_cny"])
+    assert any(p.startswith("session 'car' receives 10 kWh in the horizon, required 25 kWh (unserved 20 kWh)")
+               for p in problems), problems
+    assert any(p.startswith("ev.unserved_kwh = 15 at step 1 is not the sessions' unserved energy leaving then, 20 kWh")
+               for p in problems), problems
 
 
 def test_check_needs_the_per_session_schedule(build):
@@ -415,20 +467,99 @@ def test_random_fleet_of_sessions_passes_the_check(build):
     assert r.summary["ev_sessions"] == len(table)
 
 
-def test_model_is_sparse(build):
-    """Variables exist only on plugged-in (session, step) pairs: 200 sessions of about 2-10 h over a
-    15-minute day build in well under a few seconds."""
-    rng = np.random.default_rng(1)
-    asset = ev(random_sessions(rng, 200, 96, 15, 0.3), charger_power_kw=22, v2g=True, site_limit_kw=2000,
-               unserved_penalty_cny_per_kwh=3)
-    s = build(96, 15, assets=[asset])
-    t0 = time.perf_counter()
+def model_size(block) -> tuple[int, int]:
+    """Variables and constraints of a block (every index counted)."""
+    variables = sum(len(v) for v in block.component_objects(pyo.Var, descend_into=True))
+    constraints = sum(len(c) for c in block.component_objects(pyo.Constraint, descend_into=True))
+    return variables, constraints
+
+
+def test_plugged_pairs_and_model_size_by_hand(build):
+    """Four 1 h steps from 00:00. A (00:00-04:00) is plugged in at 4 steps, B (01:00-03:00) at 2,
+    V2G car C (00:30-02:15) at 3 with fractions 0.5, 1 and 0.25: 9 plugged pairs, 3 of a V2G
+    session. So 9 charging, 3 V2G and 3 battery-energy variables, 3 shortfalls (soft) and 3 x 4
+    aggregates: 30 variables (a dense model would have 3 x 4 = 12 of each per-session kind);
+    constraints: 3 x 4 aggregate sums, 3 energy continuities, 3 requirements = 18. The stored
+    fractions and limits have one entry per pair (C's charging limits 5, 10, 2.5 kW at 10 kW)."""
+    car = session("C", at(0, 30), at(2, 15), 5, battery_kwh=60, arrival_energy_kwh=20)
+    s = build(4, assets=[ev([*TWO_SESSIONS, car], v2g=True, unserved_penalty_cny_per_kwh=3)])
+    asset = evs(s)
+    plan = asset.plugged()
+    np.testing.assert_array_equal(plan.first, [0, 1, 0])
+    np.testing.assert_array_equal(plan.offset, [0, 4, 6, 9])
+    np.testing.assert_array_equal(plan.step, [0, 1, 2, 3, 1, 2, 0, 1, 2])
+    np.testing.assert_allclose(plan.fraction, [1, 1, 1, 1, 1, 1, 0.5, 1, 0.25])
+    np.testing.assert_allclose(asset.charge_limits_kw(), [10, 10, 10, 10, 10, 10, 5, 10, 2.5])
+    np.testing.assert_allclose(asset.v2g_limits_kw(), [0, 0, 0, 0, 0, 0, 5, 10, 2.5])
     model, _, _ = build_model(s)
-    seconds = time.perf_counter() - t0
     block = model.asset["ev"]
-    plugged = int(sum(np.count_nonzero(v) for v in evs(s).plugged_fraction()))
-    assert len(block.session_charge_kw) == plugged < 200 * 96
-    assert seconds < 5.0
+    assert (len(block.session_charge_kw), len(block.session_v2g_kw), len(block.session_energy_kwh)) == (9, 3, 3)
+    assert model_size(block) == (30, 18)
+    r = optimise(s)
+    solution = asset._solution
+    assert len(solution.charge_kw) == len(solution.v2g_kw) == len(solution.step) == 9
+    assert r.summary["ev_sessions"] == 3
+
+
+def plugged_pairs(sessions: list[dict], steps: int, step_minutes: int) -> tuple[int, int]:
+    """Plugged (session, step) pairs counted from the timestamps: all, and those of V2G sessions."""
+    start = np.datetime64("2026-07-15T00:00")
+    edges = start + np.arange(steps + 1) * np.timedelta64(step_minutes, "m")
+    pairs = v2g = 0
+    for spec in sessions:
+        a, b = (np.datetime64(spec[key][:16]) for key in ("arrival", "departure"))
+        count = int(((np.minimum(b, edges[1:]) - np.maximum(a, edges[:-1])) > np.timedelta64(0, "m")).sum())
+        pairs += count
+        v2g += count if "battery_kwh" in spec else 0
+    return pairs, v2g
+
+
+def test_model_is_sparse(build):
+    """Variables exist only on plugged-in (session, step) pairs: 200 random sessions (30 % V2G,
+    soft requirements) over a 15-minute day. The model has one charging variable per plugged pair
+    (counted here from the timestamps), a V2G and a battery-energy variable per pair of a V2G
+    session, one shortfall per session and three aggregates per step; nothing is sized sessions x
+    steps, and the solution's per-session schedule has one entry per pair."""
+    rng = np.random.default_rng(1)
+    sessions = random_sessions(rng, 200, 96, 15, 0.3)
+    asset = ev(sessions, charger_power_kw=22, v2g=True, site_limit_kw=2000, unserved_penalty_cny_per_kwh=3)
+    s = build(96, 15, assets=[asset])
+    pairs, v2g_pairs = plugged_pairs(sessions, 96, 15)
+    in_horizon = len(evs(s).session_table())
+    assert pairs < in_horizon * 96 / 4
+    model, _, _ = build_model(s)
+    block = model.asset["ev"]
+    assert len(block.session_charge_kw) == pairs
+    assert len(block.session_v2g_kw) == len(block.session_energy_kwh) == v2g_pairs
+    assert model_size(block) == (pairs + 2 * v2g_pairs + in_horizon + 3 * 96, 3 * 96 + v2g_pairs + in_horizon)
+    for stored in (evs(s).plugged().fraction, evs(s).plugged().step, evs(s).charge_limits_kw(), evs(s).v2g_limits_kw()):
+        assert stored.shape == (pairs,)
+
+
+def test_a_year_of_sessions_is_planned_in_little_memory(build):
+    """1,000 sessions of 1-15 h over a year of 15-minute steps (35,040 steps). Dense per-session
+    arrays would take 1,000 x 35,040 x 8 B = 280 MB each; the plugged pairs take 8 B x about 30,000
+    each. Validation (which plans every session's plugged steps and checks it can get its energy)
+    must stay under 40 MB of traced allocations, and the planned arrays hold one entry per pair."""
+    rng = np.random.default_rng(5)
+    minutes = np.sort(rng.integers(0, 365 * 24 * 60 - 60, 1000))
+    start = np.datetime64("2026-07-15T00:00")
+    sessions = []
+    for i, m in enumerate(minutes.tolist()):
+        arrival = start + np.timedelta64(m, "m")
+        departure = arrival + np.timedelta64(int(rng.integers(60, 15 * 60)), "m")
+        sessions.append(session(f"s{i}", f"{arrival}:00+08:00", f"{departure}:00+08:00", 5.0))
+    tracemalloc.start()
+    try:
+        s = build(35_040, 15, assets=[ev(sessions)])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    plan = evs(s).plugged()
+    pairs, _ = plugged_pairs(sessions, 35_040, 15)
+    assert plan.fraction.shape == plan.step.shape == evs(s).charge_limits_kw().shape == (pairs,)
+    assert pairs < 40_000
+    assert peak < 40e6
 
 
 def test_session_table_is_written_beside_the_dispatch(build, tmp_path):

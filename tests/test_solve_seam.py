@@ -48,7 +48,10 @@ def test_grid_binaries_only_where_export_pays_more_than_import(step_minutes):
     assert lazy["lazy_rounds"] == 0 and lazy["positions"] == 4 * 60 // step_minutes
     always = optimise(scenario_from_dict(arbitrage_park(step_minutes, binaries="always")))
     assert always.summary["objective_cny"] == pytest.approx(-20.0, abs=1e-6)
-    assert always.summary["exclusivity_binaries"]["added"] == 4 * 60 // step_minutes
+    # always: every position enforced; where there is no PV (hours 0 and 3) the park has nothing to
+    # export while not importing, so propagation holds export at 0 there instead of adding a binary
+    enforced = always.summary["exclusivity_binaries"]
+    assert enforced["added"] == 2 * 60 // step_minutes and enforced["held_at_zero"] == 2 * 60 // step_minutes
 
 
 @pytest.mark.parametrize("step_minutes", [60, 15])
@@ -221,3 +224,26 @@ def test_fast_compile_equals_pyomos_standard_form(path):
             assert v == pytest.approx(coefs[k], rel=1e-12), constraint.name
         assert (ours.row_lower[i], ours.row_upper[i]) == pytest.approx((lower, upper), rel=1e-12), constraint.name
     assert not expected
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_flows_held_at_zero_are_released_when_the_data_change(step_minutes):
+    """With binaries everywhere, hour 0 (no PV, load 100 kW) has nothing to export while not importing,
+    so propagation holds its export at 0 instead of adding a binary. Change hour 0's balance on the
+    live model to a 200 kW surplus (right-hand side 100 -> -200 kW): the hold is re-derived and
+    released, and hour 0 exports 200 kWh at 0.3 (-60 CNY instead of +50): -20 - 50 - 60 = -130 CNY.
+    Hour 0 now has nothing to import while not exporting: its import is held at 0 instead."""
+    dispatch = Dispatch(scenario_from_dict(arbitrage_park(step_minutes, binaries="always")))
+    assert dispatch.solve().summary["objective_cny"] == pytest.approx(-20.0, abs=1e-6)
+    assert dispatch.pairs.n_zeroed == 2 * 60 // step_minutes
+    hour0 = dispatch.seam.rows_of(dispatch.model.bus_balance)[: 60 // step_minutes]
+    dispatch.seam.set_row_bounds(hour0, -200.0, -200.0)
+    again = dispatch.solve()
+    assert again.summary["objective_cny"] == pytest.approx(-130.0, abs=1e-6)
+    lp = dispatch.seam.highs.getLp()
+    first = slice(0, 60 // step_minutes)
+    imports = dispatch.seam.col(list(dispatch.model.grid.import_kw.values())[first])
+    exports = dispatch.seam.col(list(dispatch.model.grid.export_kw.values())[first])
+    np.testing.assert_array_equal(np.asarray(lp.col_upper_)[exports], 1000.0)
+    np.testing.assert_array_equal(np.asarray(lp.col_upper_)[imports], 0.0)
+    np.testing.assert_allclose(again.dataset["grid_export_kw"].values[: 60 // step_minutes], 200.0, atol=1e-6)

@@ -26,6 +26,9 @@ with charging :math:`c_{k,t}` and V2G discharge :math:`d_{k,t}` [kW] at the bus,
 ``charger_power_kw``) and :math:`V_k` [kW] (``v2g_power_kw``, default :math:`P_k`; 0
 unless the session takes part in V2G). Variables exist only on the pairs with
 :math:`f_{k,t} > 0` (a sparse index), so a session never charges outside its window.
+Every per-session array (fractions, limits, the solution) is stored per plugged pair
+(:class:`~optimiser.assets.ev_session_input.PluggedSteps`): memory and build time grow
+with the plugged pairs, not with sessions x steps.
 
 **Sessions cut by the horizon** (arriving before its start or leaving after its end)
 are clipped to it and need their energy *pro rata* to plugged-in time: with
@@ -86,7 +89,7 @@ feeds back): that is physical, so it is not forbidden and the aggregates :math:`
 only (``charge_kw``, ``v2g_kw`` if ``v2g``, ``connected_sessions`` [1], the plugged-in
 power limit ``connected_power_kw``, ``unserved_kwh`` if soft). ``flows`` also keeps the
 per-session schedule on the asset (private attribute ``_solution``, a
-:class:`SessionSolution`); ``check`` re-derives every session's limits, window, energy and
+:class:`SessionSolution`, one entry per (session, step) pair); ``check`` re-derives every session's limits, window, energy and
 V2G levels from it, and verifies that the aggregates are its sums. :meth:`EVSessions.session_table`
 gives one row per session (required, delivered, unserved kWh).
 
@@ -99,102 +102,73 @@ scenario's SHA-256 like series CSV files.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from ..lazy import pyo
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 from ..lazy import LinearExpression
 
-from ..series import read_text_csv
-from .base import AssetBase, BuildContext, Exclusive, Ports, Side, both_above, bound_violations, values
+from .base import AssetBase, BuildContext, Exclusive, Ports, Side, both_above, bound_violations
+from .ev_session_input import EVSession, PluggedSteps, read_sessions_csv
 from .shiftable_load import horizon_index
 
+__all__ = ["EVSession", "EVSessions", "PluggedSteps", "SessionSolution"]
+
 _NS_PER_H = 3_600_000_000_000
-
-
-class EVSession(BaseModel):
-    """One vehicle's charging session (see module doc)."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(min_length=1, max_length=80, description="unique session id (vehicle, booking)")
-    arrival: datetime = Field(description="plug-in time, with a UTC offset, e.g. 2026-07-15T08:30:00+08:00")
-    departure: datetime = Field(description="plug-out time, with a UTC offset; after arrival")
-    energy_kwh: float = Field(ge=0, allow_inf_nan=False, description="energy to deliver into the battery by departure [kWh]")
-    max_power_kw: float | None = Field(None, ge=0, allow_inf_nan=False,
-                                       description="charging power limit at the bus [kW]; default: the asset's charger_power_kw")
-    battery_kwh: float | None = Field(None, gt=0, allow_inf_nan=False,
-                                      description="battery capacity [kWh]; with arrival_energy_kwh, makes the session V2G-capable")
-    arrival_energy_kwh: float | None = Field(None, ge=0, allow_inf_nan=False,
-                                             description="energy in the battery at arrival [kWh]")
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id_as_text(cls, value):
-        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> "EVSession":
-        for label, moment in (("arrival", self.arrival), ("departure", self.departure)):
-            if moment.tzinfo is None or moment.utcoffset() is None:
-                raise ValueError(f"session '{self.id}': {label} {moment.isoformat()} is timezone-naive; "
-                                 f"give an offset, e.g. {moment.isoformat()}+08:00")
-        if self.departure <= self.arrival:
-            raise ValueError(f"session '{self.id}': departure {self.departure.isoformat()} is not after its "
-                             f"arrival {self.arrival.isoformat()}")
-        if (self.battery_kwh is None) != (self.arrival_energy_kwh is None):
-            raise ValueError(f"session '{self.id}': give battery_kwh and arrival_energy_kwh together")
-        if self.battery_kwh is not None and self.arrival_energy_kwh + self.energy_kwh > self.battery_kwh + 1e-9:
-            raise ValueError(f"session '{self.id}': arrival_energy_kwh {self.arrival_energy_kwh:g} + energy_kwh "
-                             f"{self.energy_kwh:g} = {self.arrival_energy_kwh + self.energy_kwh:g} kWh exceeds "
-                             f"battery_kwh {self.battery_kwh:g}")
-        return self
 
 
 @dataclass
 class SessionSolution:
     """The per-session schedule of a solution, kept by :meth:`EVSessions.flows` for ``check``.
 
-    Rows follow ``ids`` (the sessions in the horizon), columns the steps; zero where a
-    session is not plugged in.
+    One entry per (session, step) pair with a variable (the plugged pairs): ``session`` indexes
+    ``ids`` (the sessions in the horizon), ``step`` is the step.
     """
 
     ids: list[str]
+    session: np.ndarray
+    step: np.ndarray
     charge_kw: np.ndarray
-    """charging at the bus per session and step [kW]"""
+    """charging at the bus per entry [kW]"""
     v2g_kw: np.ndarray
-    """V2G discharge at the bus per session and step [kW]"""
+    """V2G discharge at the bus per entry [kW]"""
     unserved_kwh: np.ndarray
     """shortfall per session [kWh]"""
 
+    def fits(self, ids: list[str], n: int) -> bool:
+        """Whether this is a schedule of the sessions ``ids`` over ``n`` steps."""
+        k = len(self.session)
+        return (self.ids == ids and len(self.step) == len(self.charge_kw) == len(self.v2g_kw) == k
+                and len(self.unserved_kwh) == len(ids)
+                and bool(((self.session >= 0) & (self.session < len(ids)) & (self.step >= 0) & (self.step < n)).all()))
 
-def _read_sessions_csv(relative: str, info: ValidationInfo) -> list[EVSession]:
-    """Sessions from a CSV file relative to the scenario file (one row per session)."""
-    context = (info.context or {}).get("series")
-    if context is None:
-        raise ValueError("sessions_csv needs the scenario folder: load scenarios with optimiser.scenario.load_scenario")
-    path = context.input_file(relative)  # recorded for the scenario's SHA-256
-    frame = read_text_csv(path, relative, dtype=str, keep_default_na=False, skipinitialspace=True)
-    known = set(EVSession.model_fields)
-    unknown = [str(c) for c in frame.columns if str(c).strip() not in known]
-    if unknown:
-        raise ValueError(f"sessions_csv '{relative}' has unknown column '{unknown[0]}' (known: {', '.join(EVSession.model_fields)})")
-    sessions = []
-    for row_number, row in enumerate(frame.to_dict("records")):
-        record = {str(k).strip(): v.strip() for k, v in row.items() if str(v).strip() != ""}
-        try:
-            sessions.append(EVSession.model_validate(record))
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            where = f"sessions_csv '{relative}' line {row_number + 2}"
-            reason = error["msg"].removeprefix("Value error, ")
-            if error["loc"]:
-                field = ".".join(map(str, error["loc"]))
-                raise ValueError(f"{where} (session '{record.get('id', '?')}'): {field}: {reason}") from None
-            raise ValueError(f"{where}: {reason}") from None
-    return sessions
+
+def _values(var: pyo.Var) -> np.ndarray:
+    """Solution values of an indexed variable in index order (0 where it has none)."""
+    return np.fromiter((v.value or 0.0 for v in var.values()), dtype=float, count=len(var))
+
+
+def _upper_bounds(var: pyo.Var, upper: np.ndarray) -> list:
+    """Set the upper bound of each of the variable's data objects (in index order); returns them."""
+    data = list(var.values())
+    for v, u in zip(data, upper.tolist()):
+        v.setub(u)
+    return data
+
+
+def _sum_rule(terms: list, step: np.ndarray, n: int, total: pyo.Var):
+    """Constraint rule ``sum of the terms at step t == total[t]`` (``step``: the step of each term)."""
+    order = np.argsort(step, kind="stable")
+    ordered = [terms[j] for j in order.tolist()]
+    start = np.searchsorted(step[order], np.arange(n + 1)).tolist()
+
+    def rule(b, t):
+        parts = ordered[start[t]:start[t + 1]]
+        return LinearExpression(constant=0.0, linear_coefs=[1.0] * len(parts) + [-1.0],
+                                linear_vars=parts + [total[t]]) == 0
+    return rule
 
 
 class EVSessions(AssetBase):
@@ -225,7 +199,10 @@ class EVSessions(AssetBase):
     _dt_h: float = PrivateAttr(1.0)
     _tz: object = PrivateAttr(None)
     _ids: list[str] = PrivateAttr(default_factory=list)
-    _fraction: np.ndarray = PrivateAttr(None)
+    _plugged: PluggedSteps = PrivateAttr(None)
+    _arrival_ns: np.ndarray = PrivateAttr(None)
+    _departure_ns: np.ndarray = PrivateAttr(None)
+    _energy_kwh: np.ndarray = PrivateAttr(None)
     _power_kw: np.ndarray = PrivateAttr(None)
     _v2g_kw: np.ndarray = PrivateAttr(None)
     _required_kwh: np.ndarray = PrivateAttr(None)
@@ -233,7 +210,6 @@ class EVSessions(AssetBase):
     _battery_kwh: np.ndarray = PrivateAttr(None)
     _is_v2g: np.ndarray = PrivateAttr(None)
     _last_step: np.ndarray = PrivateAttr(None)
-    _in_horizon: list[EVSession] = PrivateAttr(default_factory=list)
     _solution: SessionSolution | None = PrivateAttr(None)
 
     @model_validator(mode="after")
@@ -243,7 +219,7 @@ class EVSessions(AssetBase):
         if self.v2g_power_kw is not None and not self.v2g:
             raise ValueError("v2g_power_kw needs v2g: true")
         index = horizon_index(info)
-        self._sessions = list(self.sessions) if self.sessions is not None else _read_sessions_csv(self.sessions_csv, info)
+        self._sessions = list(self.sessions) if self.sessions is not None else read_sessions_csv(self.sessions_csv, info)
         seen = set()
         for s in self._sessions:
             if s.id in seen:
@@ -251,79 +227,71 @@ class EVSessions(AssetBase):
             seen.add(s.id)
         self._plan(index)
         if self.unserved_penalty_cny_per_kwh is None:
-            most = self.max_deliverable_kwh()
-            for k, s in enumerate(self._in_horizon):
-                need = self._required_kwh[k]
-                if need > most[k] + 1e-9 * max(1.0, need):
-                    hours = self._fraction[k].sum() * self._dt_h
-                    raise ValueError(
-                        f"session '{s.id}' needs {need:.6g} kWh in the horizon but can receive at most {most[k]:.6g} kWh "
-                        f"({self._power_kw[k]:g} kW for {hours:.6g} h plugged in, charge_efficiency {self.charge_efficiency:g}); "
-                        "lower its energy_kwh, raise its max_power_kw or set unserved_penalty_cny_per_kwh")
+            need, most = self._required_kwh, self.max_deliverable_kwh()
+            short = np.flatnonzero(need > most + 1e-9 * np.maximum(1.0, need))
+            if short.size:
+                k = int(short[0])
+                hours = self._plugged.per_session(self._plugged.fraction)[k] * self._dt_h
+                raise ValueError(
+                    f"session '{self._ids[k]}' needs {need[k]:.6g} kWh in the horizon but can receive at most "
+                    f"{most[k]:.6g} kWh ({self._power_kw[k]:g} kW for {hours:.6g} h plugged in, charge_efficiency "
+                    f"{self.charge_efficiency:g}); lower its energy_kwh, raise its max_power_kw or set "
+                    "unserved_penalty_cny_per_kwh")
         return self
 
     def _plan(self, index: pd.DatetimeIndex) -> None:
-        """Plugged fractions, limits and pro-rata requirements of the sessions in the horizon."""
+        """Plugged pairs, limits and pro-rata requirements of the sessions in the horizon (vectorised)."""
         n = len(index)
         step = pd.Timedelta(index.freq) if index.freq is not None else pd.Timedelta(index[1] - index[0])
         step_ns = int(step.value)
-        edges = index[0].value + step_ns * np.arange(n + 1, dtype=np.int64)  # step boundaries [ns since epoch]
-        kept, fraction, power, v2g_power, required, start, battery, is_v2g, last = ([] for _ in range(9))
-        for s in self._sessions:
-            a, b = pd.Timestamp(s.arrival).value, pd.Timestamp(s.departure).value
-            overlap = np.clip(np.minimum(b, edges[1:]) - np.maximum(a, edges[:-1]), 0, None)  # [ns] per step
-            inside, total = int(overlap.sum()), b - a
-            if inside == 0:
-                continue  # not plugged in during the horizon
-            before = min(max(int(edges[0]) - a, 0), total)  # plugged-in time before the horizon [ns]
-            v2g = self.v2g and s.battery_kwh is not None
-            p = self.charger_power_kw if s.max_power_kw is None else s.max_power_kw
-            kept.append(s)
-            fraction.append(overlap / step_ns)
-            power.append(p)
-            v2g_power.append((p if self.v2g_power_kw is None else self.v2g_power_kw) if v2g else 0.0)
-            required.append(s.energy_kwh if inside == total else s.energy_kwh * inside / total)
-            start.append(s.arrival_energy_kwh + s.energy_kwh * before / total if v2g else np.nan)
-            battery.append(s.battery_kwh if v2g else np.nan)
-            is_v2g.append(v2g)
-            last.append(int(np.flatnonzero(overlap)[-1]))
+        arrival = np.array([pd.Timestamp(s.arrival).value for s in self._sessions], dtype=np.int64)
+        departure = np.array([pd.Timestamp(s.departure).value for s in self._sessions], dtype=np.int64)
+        plugged, kept = PluggedSteps.of(arrival, departure, int(index[0].value), step_ns, n)
+        sessions = [self._sessions[k] for k in kept.tolist()]
+        v2g = np.array([self.v2g and s.battery_kwh is not None for s in sessions], dtype=bool)
+        energy = np.array([s.energy_kwh for s in sessions], dtype=float)
+        power = np.array([self.charger_power_kw if s.max_power_kw is None else s.max_power_kw for s in sessions],
+                         dtype=float)
+        arrival_energy = np.array([np.nan if s.arrival_energy_kwh is None else s.arrival_energy_kwh for s in sessions],
+                                  dtype=float)
+        battery = np.array([np.nan if s.battery_kwh is None else s.battery_kwh for s in sessions], dtype=float)
+        inside, total, before = plugged.inside_ns, plugged.total_ns, plugged.before_ns
         self._dt_h = step_ns / _NS_PER_H
         self._tz = index.tz
-        self._in_horizon = kept
-        self._ids = [s.id for s in kept]
-        self._fraction = np.array(fraction, dtype=float).reshape(len(kept), n)
-        self._power_kw = np.array(power, dtype=float)
-        self._v2g_kw = np.array(v2g_power, dtype=float)
-        self._required_kwh = np.array(required, dtype=float)
-        self._start_energy_kwh = np.array(start, dtype=float)
-        self._battery_kwh = np.array(battery, dtype=float)
-        self._is_v2g = np.array(is_v2g, dtype=bool)
-        self._last_step = np.array(last, dtype=int)
+        self._ids = [s.id for s in sessions]
+        self._plugged = plugged
+        self._arrival_ns, self._departure_ns = arrival[kept], departure[kept]
+        self._energy_kwh = energy
+        self._power_kw = power
+        self._v2g_kw = np.where(v2g, power if self.v2g_power_kw is None else self.v2g_power_kw, 0.0)
+        self._required_kwh = np.where(inside == total, energy, energy * inside / total)
+        self._start_energy_kwh = np.where(v2g, arrival_energy + energy * before / total, np.nan)
+        self._battery_kwh = np.where(v2g, battery, np.nan)
+        self._is_v2g = v2g
+        self._last_step = plugged.last
 
-    # --- derived inputs ---------------------------------------------------------------
-    def plugged_fraction(self) -> np.ndarray:
-        """Plugged-in fraction of each step per session in the horizon [-], shape (sessions, steps)."""
-        return self._fraction
+    # --- derived inputs (per plugged pair, see PluggedSteps) ------------------------------
+    def plugged(self) -> PluggedSteps:
+        """The sessions' plugged-in (session, step) pairs and fractions [-]."""
+        return self._plugged
 
     def charge_limits_kw(self) -> np.ndarray:
-        """Charging limit per session and step [kW] (the power limit times the plugged fraction)."""
-        return self._power_kw[:, None] * self._fraction
+        """Charging limit per plugged pair [kW] (the power limit times the plugged fraction)."""
+        return self._power_kw[self._plugged.session] * self._plugged.fraction
 
     def v2g_limits_kw(self) -> np.ndarray:
-        """V2G discharge limit per session and step [kW] (0 for charge-only sessions)."""
-        return self._v2g_kw[:, None] * self._fraction
+        """V2G discharge limit per plugged pair [kW] (0 for charge-only sessions)."""
+        return self._v2g_kw[self._plugged.session] * self._plugged.fraction
 
     def aggregate_limits_kw(self) -> tuple[np.ndarray, np.ndarray]:
         """Upper bounds of the per-step charging and V2G sums [kW] (plugged-in limits, capped by the site)."""
         site = np.inf if self.site_limit_kw is None else self.site_limit_kw
-        n = self._fraction.shape[1]
-        charge = self.charge_limits_kw().sum(axis=0) if len(self._ids) else np.zeros(n)
-        v2g = self.v2g_limits_kw().sum(axis=0) if len(self._ids) else np.zeros(n)
-        return np.minimum(charge, site), np.minimum(v2g, site)
+        return (np.minimum(self._plugged.per_step(self.charge_limits_kw()), site),
+                np.minimum(self._plugged.per_step(self.v2g_limits_kw()), site))
 
     def max_deliverable_kwh(self) -> np.ndarray:
         """Most energy each session can receive into its battery in the horizon [kWh]."""
-        return self.charge_efficiency * self._dt_h * self.charge_limits_kw().sum(axis=1)
+        return self.charge_efficiency * self._dt_h * self._plugged.per_session(self.charge_limits_kw())
 
     def _unserved_by_step(self, unserved_kwh: np.ndarray, n: int) -> np.ndarray:
         return np.bincount(self._last_step, weights=unserved_kwh, minlength=n).astype(float)
@@ -331,105 +299,89 @@ class EVSessions(AssetBase):
     # --- model --------------------------------------------------------------------------
     def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
         dt, eta_c, inv_eta_d = ctx.dt_h, self.charge_efficiency, 1.0 / self.discharge_efficiency
-        ids, fraction = self._ids, self._fraction
+        ids, plan, soft = self._ids, self._plugged, self.unserved_penalty_cny_per_kwh is not None
         cap_c, cap_d = self.charge_limits_kw(), self.v2g_limits_kw()
         agg_c, agg_d = (a.tolist() for a in self.aggregate_limits_kw())
-        k_of, t_of = np.nonzero(fraction)  # row-major: by session, then by step
-        pairs = [(ids[k], t) for k, t in zip(k_of.tolist(), t_of.tolist())]
-        by_session: dict[str, list[int]] = {s: [] for s in ids}
-        by_step: list[list[str]] = [[] for _ in range(ctx.n)]
-        for s, t in pairs:
-            by_session[s].append(t)
-            by_step[t].append(s)
         position = {s: k for k, s in enumerate(ids)}
+        offset, first = plan.offset.tolist(), plan.first.tolist()
+        keys = list(zip(np.array(ids, dtype=object)[plan.session].tolist(), plan.step.tolist()))
 
-        block.sessions = pyo.Set(initialize=ids, ordered=True, doc="sessions in the horizon")
-        block.plugged = pyo.Set(initialize=pairs, dimen=2, ordered=True, doc="(session, step) pairs plugged in")
-        upper_c = {(ids[k], t): float(cap_c[k, t]) for k, t in zip(k_of.tolist(), t_of.tolist())}
-        block.session_charge_kw = pyo.Var(block.plugged, bounds=lambda _, s, t: (0.0, upper_c[s, t]),
-                                          doc="charging of a session from the bus [kW]")
+        # index sets wrap the key lists (pyo.SetOf: no copy, no per-key checks); a pair's key (session id,
+        # step) lets an infeasibility report name sessions and steps; positions are by pair (see PluggedSteps)
+        block.sessions = pyo.SetOf(ids)
+        block.plugged = pyo.SetOf(keys)
+        block.session_charge_kw = pyo.Var(block.plugged, bounds=(0.0, None), doc="charging of a session from the bus [kW]")
+        charge = _upper_bounds(block.session_charge_kw, cap_c)  # by pair position
         block.charge_kw = pyo.Var(ctx.steps, bounds=lambda _, t: (0.0, agg_c[t]), doc="charging of all sessions [kW]")
-        block.charge_sum = pyo.Constraint(ctx.steps, rule=lambda b, t: LinearExpression(
-            constant=0.0, linear_coefs=[1.0] * len(by_step[t]) + [-1.0],
-            linear_vars=[b.session_charge_kw[s, t] for s in by_step[t]] + [b.charge_kw[t]]) == 0,
-            doc="aggregate charging is the sum of the sessions'")
+        block.charge_sum = pyo.Constraint(ctx.steps, rule=_sum_rule(charge, plan.step, ctx.n, block.charge_kw),
+                                          doc="aggregate charging is the sum of the sessions'")
 
-        v2g_ids = [s for k, s in enumerate(ids) if self._is_v2g[k]]
+        v2g_pair = np.flatnonzero(self._is_v2g[plan.session])  # pair positions of V2G sessions
         if self.v2g:
-            v2g_pairs = [(s, t) for s in v2g_ids for t in by_session[s]]
-            upper_d = {(s, t): float(cap_d[position[s], t]) for s, t in v2g_pairs}
-            block.v2g_plugged = pyo.Set(initialize=v2g_pairs, dimen=2, ordered=True, doc="plugged pairs of V2G sessions")
-            block.session_v2g_kw = pyo.Var(block.v2g_plugged, bounds=lambda _, s, t: (0.0, upper_d[s, t]),
+            v2g_session = plan.session[v2g_pair]
+            block.v2g_plugged = pyo.SetOf([keys[j] for j in v2g_pair.tolist()])  # plugged pairs of V2G sessions
+            block.session_v2g_kw = pyo.Var(block.v2g_plugged, bounds=(0.0, None),
                                            doc="V2G discharge of a session to the bus [kW]")
-            level = {s: (0.0, float(self._battery_kwh[position[s]])) for s in v2g_ids}
-            block.session_energy_kwh = pyo.Var(block.v2g_plugged, bounds=lambda _, s, t: level[s],
+            discharge = _upper_bounds(block.session_v2g_kw, cap_d[v2g_pair])
+            block.session_energy_kwh = pyo.Var(block.v2g_plugged, bounds=(0.0, None),
                                                doc="energy in a V2G session's battery at the end of the step [kWh]")
+            energy = _upper_bounds(block.session_energy_kwh, self._battery_kwh[v2g_session])
             block.v2g_kw = pyo.Var(ctx.steps, bounds=lambda _, t: (0.0, agg_d[t]), doc="V2G discharge of all sessions [kW]")
-            v2g_by_step: list[list[str]] = [[] for _ in range(ctx.n)]
-            for s, t in v2g_pairs:
-                v2g_by_step[t].append(s)
-            block.v2g_sum = pyo.Constraint(ctx.steps, rule=lambda b, t: LinearExpression(
-                constant=0.0, linear_coefs=[1.0] * len(v2g_by_step[t]) + [-1.0],
-                linear_vars=[b.session_v2g_kw[s, t] for s in v2g_by_step[t]] + [b.v2g_kw[t]]) == 0,
-                doc="aggregate V2G is the sum of the sessions'")
-            previous: dict[tuple[str, int], int | None] = {}  # the session's previous plugged-in step
-            for s in v2g_ids:
-                steps = by_session[s]
-                previous.update({(s, t): (steps[i - 1] if i else None) for i, t in enumerate(steps)})
-            start = {s: float(self._start_energy_kwh[position[s]]) for s in v2g_ids}
+            block.v2g_sum = pyo.Constraint(ctx.steps, rule=_sum_rule(discharge, plan.step[v2g_pair], ctx.n, block.v2g_kw),
+                                           doc="aggregate V2G is the sum of the sessions'")
+            v2g_offset = np.full(len(ids), -1, dtype=np.int64)  # position of each V2G session's first pair among them
+            v2g_offset[self._is_v2g] = np.searchsorted(v2g_session, np.flatnonzero(self._is_v2g))
+            v2g_start, start = v2g_offset.tolist(), self._start_energy_kwh.tolist()
+            charge_v2g = [charge[j] for j in v2g_pair.tolist()]
 
             def continuity(b, s, t):
-                before = previous[s, t]
-                coefs, variables = [1.0, -eta_c * dt, inv_eta_d * dt], [b.session_energy_kwh[s, t],
-                                                                          b.session_charge_kw[s, t], b.session_v2g_kw[s, t]]
-                if before is not None:
+                k = position[s]
+                i = v2g_start[k] + t - first[k]
+                coefs, variables = [1.0, -eta_c * dt, inv_eta_d * dt], [energy[i], charge_v2g[i], discharge[i]]
+                if t > first[k]:
                     coefs.append(-1.0)
-                    variables.append(b.session_energy_kwh[s, before])
+                    variables.append(energy[i - 1])
                 return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables) == (
-                    start[s] if before is None else 0.0)
+                    start[k] if t == first[k] else 0.0)
 
             block.session_energy_balance = pyo.Constraint(block.v2g_plugged, rule=continuity,
                                                           doc="energy continuity of each V2G session")
 
-        soft = self.unserved_penalty_cny_per_kwh is not None
         if soft:
-            required = {s: float(self._required_kwh[k]) for k, s in enumerate(ids)}
-            block.session_unserved_kwh = pyo.Var(block.sessions, bounds=lambda _, s: (0.0, required[s]),
-                                                 doc="energy a session does not get [kWh]")
-            leaving: list[list[str]] = [[] for _ in range(ctx.n)]
-            for k, s in enumerate(ids):
-                leaving[int(self._last_step[k])].append(s)
+            block.session_unserved_kwh = pyo.Var(block.sessions, bounds=(0.0, None), doc="energy a session does not get [kWh]")
+            unserved = _upper_bounds(block.session_unserved_kwh, self._required_kwh)
             most = self._unserved_by_step(self._required_kwh, ctx.n).tolist()
             block.unserved_kwh = pyo.Var(ctx.steps, bounds=lambda _, t: (0.0, most[t]),
                                          doc="energy not delivered to the sessions leaving in the step [kWh]")
-            block.unserved_sum = pyo.Constraint(ctx.steps, rule=lambda b, t: LinearExpression(
-                constant=0.0, linear_coefs=[1.0] * len(leaving[t]) + [-1.0],
-                linear_vars=[b.session_unserved_kwh[s] for s in leaving[t]] + [b.unserved_kwh[t]]) == 0)
+            block.unserved_sum = pyo.Constraint(ctx.steps, rule=_sum_rule(unserved, self._last_step, ctx.n,
+                                                                          block.unserved_kwh))
+
+        required, start_energy, is_v2g = self._required_kwh.tolist(), self._start_energy_kwh.tolist(), self._is_v2g.tolist()
 
         def requirement(b, s):
             k = position[s]
-            target = float(self._required_kwh[k])
-            if self._is_v2g[k]:
-                coefs, variables = [1.0], [b.session_energy_kwh[s, by_session[s][-1]]]
-                target += float(self._start_energy_kwh[k])
+            target = required[k]
+            if is_v2g[k]:
+                coefs, variables = [1.0], [energy[v2g_start[k] + offset[k + 1] - offset[k] - 1]]
+                target += start_energy[k]
             else:
-                coefs = [eta_c * dt] * len(by_session[s])
-                variables = [b.session_charge_kw[s, t] for t in by_session[s]]
+                coefs = [eta_c * dt] * (offset[k + 1] - offset[k])
+                variables = charge[offset[k]:offset[k + 1]]
             if soft:
                 coefs.append(1.0)
-                variables.append(b.session_unserved_kwh[s])
+                variables.append(unserved[k])
             return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables) == target
 
         block.session_energy = pyo.Constraint(block.sessions, rule=requirement,
                                               doc="each session gets its energy by departure [kWh]")
 
         ports = Ports(electric=[(-1.0, block.charge_kw)])
-        if self.v2g and v2g_ids:
-            both = [(s, t) for s, t in v2g_pairs if upper_c[s, t] > 0 and upper_d[s, t] > 0]
+        if self.v2g and v2g_pair.size:
+            c_max, d_max = cap_c[v2g_pair], cap_d[v2g_pair]
+            both = np.flatnonzero((c_max > 0) & (d_max > 0)).tolist()
             ports.exclusive.append(Exclusive(
-                f"{self.name} session charge/V2G",
-                Side.of([block.session_charge_kw[p] for p in both], [upper_c[p] for p in both]),
-                Side.of([block.session_v2g_kw[p] for p in both], [upper_d[p] for p in both])))
+                f"{self.name} session charge/V2G", Side.of([charge_v2g[i] for i in both], c_max[both]),
+                Side.of([discharge[i] for i in both], d_max[both])))
         if self.v2g:
             ports.electric.append((1.0, block.v2g_kw))
             if self.degradation_cost_cny_per_kwh:
@@ -440,26 +392,21 @@ class EVSessions(AssetBase):
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         """Aggregate flows; also keeps the per-session schedule in ``self._solution`` for ``check``."""
-        m, n = self._fraction.shape
-        position = {s: k for k, s in enumerate(self._ids)}
-        charge, v2g, unserved = np.zeros((m, n)), np.zeros((m, n)), np.zeros(m)
-        for (s, t), var in block.session_charge_kw.items():
-            charge[position[s], t] = var.value or 0.0
+        plan = self._plugged
+        v2g = np.zeros(len(plan.step))
         if self.v2g:
-            for (s, t), var in block.session_v2g_kw.items():
-                v2g[position[s], t] = var.value or 0.0
+            v2g[np.flatnonzero(self._is_v2g[plan.session])] = _values(block.session_v2g_kw)
         soft = self.unserved_penalty_cny_per_kwh is not None
-        if soft:
-            for s, var in block.session_unserved_kwh.items():
-                unserved[position[s]] = var.value or 0.0
-        self._solution = SessionSolution(ids=list(self._ids), charge_kw=charge, v2g_kw=v2g, unserved_kwh=unserved)
-        out = {"charge_kw": values(block.charge_kw)}
+        unserved = _values(block.session_unserved_kwh) if soft else np.zeros(len(self._ids))
+        self._solution = SessionSolution(ids=list(self._ids), session=plan.session, step=plan.step,
+                                         charge_kw=_values(block.session_charge_kw), v2g_kw=v2g, unserved_kwh=unserved)
+        out = {"charge_kw": _values(block.charge_kw)}
         if self.v2g:
-            out["v2g_kw"] = values(block.v2g_kw)
-        out["connected_sessions"] = np.count_nonzero(self._fraction, axis=0).astype(float)
-        out["connected_power_kw"] = self.charge_limits_kw().sum(axis=0) if m else np.zeros(n)
+            out["v2g_kw"] = _values(block.v2g_kw)
+        out["connected_sessions"] = plan.per_step()
+        out["connected_power_kw"] = plan.per_step(self.charge_limits_kw())
         if soft:
-            out["unserved_kwh"] = values(block.unserved_kwh)
+            out["unserved_kwh"] = _values(block.unserved_kwh)
         return out
 
     # --- independent re-derivation from a solution ----------------------------------------
@@ -468,63 +415,52 @@ class EVSessions(AssetBase):
 
     def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
         name, c = self.name, flows["charge_kw"]
-        n = len(c)
+        n, plan = len(c), self._plugged
         agg_c, agg_d = self.aggregate_limits_kw()
         out = bound_violations(name, "charge_kw", c, 0.0, agg_c, tol)
         d = flows.get("v2g_kw", np.zeros(n))
         out += bound_violations(name, "v2g_kw", d, 0.0, agg_d, tol)
-        connected = self.charge_limits_kw().sum(axis=0) if self._ids else np.zeros(n)
-        if np.abs(flows["connected_power_kw"] - connected).max(initial=0.0) > tol:
+        if np.abs(flows["connected_power_kw"] - plan.per_step(self.charge_limits_kw())).max(initial=0.0) > tol:
             out.append(f"{name}.connected_power_kw does not match the sessions' plugged-in power limits")
         soft = self.unserved_penalty_cny_per_kwh is not None
         sol = self._solution
-        if sol is None or sol.ids != self._ids or sol.charge_kw.shape != self._fraction.shape:
+        if sol is None or n != plan.n_steps or not sol.fits(self._ids, n):
             out.append(f"{name}: no per-session schedule to check (flows() of this asset did not produce these flows)")
             return out
-        cap_c, cap_d, plugged = self.charge_limits_kw(), self.v2g_limits_kw(), self._fraction > 0
-        for label, x, cap in (("charges", sol.charge_kw, cap_c), ("discharges", sol.v2g_kw, cap_d)):
+        ids, session, step = sol.ids, sol.session, sol.step
+        position = plan.position(session, step)
+        plugged = position >= 0
+        for label, x, cap in (("charges", sol.charge_kw, self.charge_limits_kw()),
+                              ("discharges", sol.v2g_kw, self.v2g_limits_kw())):
             outside = np.where(plugged, 0.0, np.abs(x))
             if (outside > tol).any():
-                k, t = np.unravel_index(int(np.argmax(outside)), x.shape)
-                out.append(f"session '{sol.ids[k]}' {label} {x[k, t]:.6g} kW outside its plugged-in time at step {t}")
-            over = np.where(plugged, x - cap, 0.0)
+                i = int(np.argmax(outside))
+                out.append(f"session '{ids[session[i]]}' {label} {x[i]:.6g} kW outside its plugged-in time at step {step[i]}")
+            limit = np.zeros(len(x))
+            limit[plugged] = cap[position[plugged]]
+            over = np.where(plugged, x - limit, 0.0)
             if (over > tol).any():
-                k, t = np.unravel_index(int(np.argmax(over)), x.shape)
-                out.append(f"session '{sol.ids[k]}' {label} {x[k, t]:.6g} kW at step {t}, above its limit {cap[k, t]:.6g} kW")
+                i = int(np.argmax(over))
+                out.append(f"session '{ids[session[i]]}' {label} {x[i]:.6g} kW at step {step[i]}, above its limit "
+                           f"{limit[i]:.6g} kW")
             if (x < -tol).any():
-                k, t = np.unravel_index(int(np.argmin(x)), x.shape)
-                out.append(f"session '{sol.ids[k]}' {label} a negative {x[k, t]:.6g} kW at step {t}")
-        for label, total, x in (("charge_kw", c, sol.charge_kw), ("v2g_kw", d, sol.v2g_kw)):
-            gap = np.abs(total - x.sum(axis=0))
+                i = int(np.argmin(x))
+                out.append(f"session '{ids[session[i]]}' {label} a negative {x[i]:.6g} kW at step {step[i]}")
+        by_step = {label: np.bincount(step, weights=x, minlength=n) for label, x in
+                   (("charge_kw", sol.charge_kw), ("v2g_kw", sol.v2g_kw))}
+        for label, total in (("charge_kw", c), ("v2g_kw", d)):
+            gap = np.abs(total - by_step[label])
             if (gap > tol).any():
                 t = int(np.argmax(gap))
                 out.append(f"{name}.{label} is not the sum of its sessions' "
                            f"{'charging' if label == 'charge_kw' else 'V2G'} at step {t}: "
-                           f"{total[t]:.6g} kW, sessions {x[:, t].sum():.6g} kW")
+                           f"{total[t]:.6g} kW, sessions {by_step[label][t]:.6g} kW")
         if self.site_limit_kw is not None:
-            for label, x in (("charging", sol.charge_kw.sum(axis=0)), ("V2G", sol.v2g_kw.sum(axis=0))):
+            for label, x in (("charging", by_step["charge_kw"]), ("V2G", by_step["v2g_kw"])):
                 if (x > self.site_limit_kw + tol).any():
                     t = int(np.argmax(x))
                     out.append(f"{name} sessions' {label} {x[t]:.6g} kW exceeds site_limit_kw {self.site_limit_kw:g} at step {t}")
-        net_kw = self.charge_efficiency * sol.charge_kw - sol.v2g_kw / self.discharge_efficiency
-        delivered = dt_h * net_kw.sum(axis=1)
-        steps = plugged.sum(axis=1)
-        for k, s in enumerate(sol.ids):
-            energy_tol = tol * dt_h * (steps[k] + 1)
-            need, u = self._required_kwh[k], sol.unserved_kwh[k]
-            if abs(delivered[k] + u - need) > energy_tol:
-                out.append(f"session '{s}' receives {delivered[k]:.6g} kWh in the horizon, required {need:.6g} kWh "
-                           f"(unserved {u:.6g} kWh)")
-            if u < -energy_tol or u > need + energy_tol or (not soft and abs(u) > energy_tol):
-                out.append(f"session '{s}' has unserved energy {u:.6g} kWh outside [0, {need if soft else 0:.6g}]")
-            if self._is_v2g[k]:
-                level = self._start_energy_kwh[k] + dt_h * np.cumsum(net_kw[k])
-                inside = level[plugged[k]]
-                low, high = inside.min(), inside.max()
-                if low < -energy_tol or high > self._battery_kwh[k] + energy_tol:
-                    t = int(np.flatnonzero(plugged[k])[np.argmin(inside) if low < -energy_tol else np.argmax(inside)])
-                    out.append(f"session '{s}' battery holds {level[t]:.6g} kWh at step {t}, outside "
-                               f"[0, {self._battery_kwh[k]:.6g}] kWh")
+        out += self._check_energy(sol, plugged, dt_h, tol)
         if soft:
             expected = self._unserved_by_step(sol.unserved_kwh, n)
             gap = np.abs(flows["unserved_kwh"] - expected)
@@ -532,11 +468,48 @@ class EVSessions(AssetBase):
                 t = int(np.argmax(gap))
                 out.append(f"{name}.unserved_kwh = {flows['unserved_kwh'][t]:.6g} at step {t} is not the sessions' "
                            f"unserved energy leaving then, {expected[t]:.6g} kWh")
-        for k in np.flatnonzero(self._is_v2g):
-            both = both_above(sol.charge_kw[k], sol.v2g_kw[k], tol)
-            if both.size:
-                out.append(f"session '{sol.ids[k]}' charges and discharges at once at {both.size} steps "
-                           f"(first step {both[0]})")
+        both = self._is_v2g[session] & (np.minimum(sol.charge_kw, sol.v2g_kw) > tol)
+        if both.any():
+            order = np.lexsort((step[both], session[both]))
+            k_both, t_both = session[both][order], step[both][order]
+            sessions, first, count = np.unique(k_both, return_index=True, return_counts=True)
+            for k, i, m in zip(sessions.tolist(), first.tolist(), count.tolist()):
+                out.append(f"session '{ids[k]}' charges and discharges at once at {m} steps (first step {t_both[i]})")
+        return out
+
+    def _check_energy(self, sol: SessionSolution, plugged: np.ndarray, dt_h: float, tol: float) -> list[str]:
+        """Each session's energy (delivered + unserved = required) and V2G battery levels, from the schedule."""
+        m, soft = len(sol.ids), self.unserved_penalty_cny_per_kwh is not None
+        net_kw = self.charge_efficiency * sol.charge_kw - sol.v2g_kw / self.discharge_efficiency
+        delivered = dt_h * np.bincount(sol.session, weights=net_kw, minlength=m)
+        energy_tol = tol * dt_h * (np.bincount(sol.session[plugged], minlength=m) + 1)
+        need, u = self._required_kwh, sol.unserved_kwh
+        wrong_energy = np.abs(delivered + u - need) > energy_tol
+        wrong_unserved = (u < -energy_tol) | (u > need + energy_tol) | ((not soft) & (np.abs(u) > energy_tol))
+        # V2G levels: start plus the running sum of the session's net charging, at its plugged steps
+        v2g = np.flatnonzero(self._is_v2g[sol.session])
+        v2g = v2g[np.lexsort((sol.step[v2g], sol.session[v2g]))]
+        k_of, running = sol.session[v2g], np.cumsum(dt_h * net_kw[v2g])
+        new = np.flatnonzero(np.r_[True, k_of[1:] != k_of[:-1]]) if len(v2g) else np.zeros(0, dtype=np.int64)
+        before = np.repeat(np.r_[0.0, running][new], np.diff(np.r_[new, len(v2g)]))
+        level = self._start_energy_kwh[k_of] + (running - before)
+        inside = plugged[v2g]
+        low, high = level < -energy_tol[k_of], level > self._battery_kwh[k_of] + energy_tol[k_of]
+        wrong_level = np.zeros(m, dtype=bool)
+        wrong_level[k_of[inside & (low | high)]] = True
+        out = []
+        for k in np.flatnonzero(wrong_energy | wrong_unserved | wrong_level).tolist():
+            s = sol.ids[k]
+            if wrong_energy[k]:
+                out.append(f"session '{s}' receives {delivered[k]:.6g} kWh in the horizon, required {need[k]:.6g} kWh "
+                           f"(unserved {u[k]:.6g} kWh)")
+            if wrong_unserved[k]:
+                out.append(f"session '{s}' has unserved energy {u[k]:.6g} kWh outside [0, {need[k] if soft else 0:.6g}]")
+            if wrong_level[k]:
+                mine = np.flatnonzero((k_of == k) & inside)
+                at = mine[np.argmin(level[mine])] if low[mine].any() else mine[np.argmax(level[mine])]
+                out.append(f"session '{s}' battery holds {level[at]:.6g} kWh at step {sol.step[v2g[at]]}, outside "
+                           f"[0, {self._battery_kwh[k]:.6g}] kWh")
         return out
 
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
@@ -544,11 +517,11 @@ class EVSessions(AssetBase):
         kept by ``flows``; from the aggregates if there is none)."""
         if "v2g_kw" not in flows:
             return np.zeros(0, dtype=int)
-        sol = self._solution
-        if sol is None or sol.ids != self._ids or len(flows["charge_kw"]) != sol.charge_kw.shape[1]:
+        sol, n = self._solution, len(flows["charge_kw"])
+        if sol is None or n != self._plugged.n_steps or not sol.fits(self._ids, n):
             return both_above(flows["charge_kw"], flows["v2g_kw"], tol)
-        steps = [both_above(sol.charge_kw[k], sol.v2g_kw[k], tol) for k in np.flatnonzero(self._is_v2g)]
-        return np.unique(np.concatenate(steps)) if steps else np.zeros(0, dtype=int)
+        both = self._is_v2g[sol.session] & (np.minimum(sol.charge_kw, sol.v2g_kw) > tol)
+        return np.unique(sol.step[both]).astype(int)
 
     def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
         cost = self.degradation_cost_cny_per_kwh * dt_h * float(flows.get("v2g_kw", np.zeros(1)).sum())
@@ -573,21 +546,22 @@ class EVSessions(AssetBase):
         whole session's), required_kwh (pro rata in the horizon), max_deliverable_kwh, and from the
         last solution delivered_kwh (net into the battery), v2g_kwh (fed back at the bus) and
         unserved_kwh (NaN before a solve)."""
+        m = len(self._ids)
         table = pd.DataFrame({
             "id": self._ids,
-            "arrival": [pd.Timestamp(s.arrival).tz_convert(self._tz) for s in self._in_horizon],
-            "departure": [pd.Timestamp(s.departure).tz_convert(self._tz) for s in self._in_horizon],
-            "energy_kwh": [s.energy_kwh for s in self._in_horizon],
+            "arrival": pd.to_datetime(self._arrival_ns, utc=True).tz_convert(self._tz),
+            "departure": pd.to_datetime(self._departure_ns, utc=True).tz_convert(self._tz),
+            "energy_kwh": self._energy_kwh,
             "required_kwh": self._required_kwh,
-            "max_deliverable_kwh": self.max_deliverable_kwh() if self._ids else np.zeros(0),
+            "max_deliverable_kwh": self.max_deliverable_kwh(),
         })
         sol = self._solution
-        if sol is None or sol.ids != self._ids:
+        if sol is None or not sol.fits(self._ids, self._plugged.n_steps):
             for column in ("delivered_kwh", "v2g_kwh", "unserved_kwh"):
                 table[column] = np.nan
             return table
         net = self.charge_efficiency * sol.charge_kw - sol.v2g_kw / self.discharge_efficiency
-        table["delivered_kwh"] = self._dt_h * net.sum(axis=1)
-        table["v2g_kwh"] = self._dt_h * sol.v2g_kw.sum(axis=1)
+        table["delivered_kwh"] = self._dt_h * np.bincount(sol.session, weights=net, minlength=m)
+        table["v2g_kwh"] = self._dt_h * np.bincount(sol.session, weights=sol.v2g_kw, minlength=m)
         table["unserved_kwh"] = sol.unserved_kwh
         return table

@@ -17,17 +17,17 @@ import pandas as pd
 DAY = pd.Timestamp("2026-07-15", tz="Asia/Shanghai")
 
 
-def quarter(hours: float) -> pd.Timestamp:
-    """The local time ``hours`` after midnight, rounded to the quarter hour."""
-    return DAY + pd.Timedelta(minutes=15 * round(hours * 4))
+def day_sessions(rng: np.random.Generator, day: pd.Timestamp, prefix: str = "") -> list[dict]:
+    """One weekday's sessions from ``day`` (local midnight); ids start with ``prefix``."""
 
+    def quarter(hours: float) -> pd.Timestamp:
+        """The local time ``hours`` after midnight, rounded to the quarter hour."""
+        return day + pd.Timedelta(minutes=15 * round(hours * 4))
 
-def main() -> None:
-    rng = np.random.default_rng(2026)
     rows = []
     for k in range(80):
         arrival, departure = quarter(rng.uniform(7.25, 9.5)), quarter(rng.uniform(17.0, 19.25))
-        row = {"id": f"staff{k:02d}", "arrival": arrival.isoformat(), "departure": departure.isoformat(),
+        row = {"id": f"{prefix}staff{k:02d}", "arrival": arrival.isoformat(), "departure": departure.isoformat(),
                "energy_kwh": round(float(rng.uniform(8, 30)), 1), "battery_kwh": "", "arrival_energy_kwh": ""}
         if k < 20:
             row["battery_kwh"] = 60
@@ -36,8 +36,13 @@ def main() -> None:
     for k in range(12):
         start = rng.uniform(10.0, 14.0)
         arrival, departure = quarter(start), quarter(start + rng.uniform(1.0, 3.0))
-        rows.append({"id": f"visitor{k:02d}", "arrival": arrival.isoformat(), "departure": departure.isoformat(),
+        rows.append({"id": f"{prefix}visitor{k:02d}", "arrival": arrival.isoformat(), "departure": departure.isoformat(),
                      "energy_kwh": round(float(rng.uniform(3, 6)), 1), "battery_kwh": "", "arrival_energy_kwh": ""})
+    return rows
+
+
+def main() -> None:
+    rows = day_sessions(np.random.default_rng(2026), DAY)
     pd.DataFrame(rows).to_csv(Path(__file__).with_name("dezhou_ev_sessions.csv"), index=False)
 
 
