@@ -15,7 +15,8 @@ import xarray as xr
 from .assets import BuildContext
 from .assets.base import HEAT
 from .heat_levels import CASCADE, cascade_flow_name, cascade_flows, cascades, level_of
-from .accounting import energy_totals, share_terms
+from .accounting import emissions_by_basis, energy_totals, share_terms
+from .direct_rules import projects, reexport
 from .flows import asset_flows
 from .scenario import Scenario
 from .targets import target_shortfalls
@@ -32,7 +33,8 @@ MULTI_ENERGY_TOTALS = (
     "waste_heat_kwh_th", "waste_heat_curtailed_kwh_th", "chp_power_kwh", "chp_starts", "chp_start_cost_cny",
     "flexible_load_kwh", "load_shifted_kwh", "load_curtailed_kwh", "demand_response_kwh",
     "demand_response_revenue_cny", "demand_response_rebound_kwh", "ev_charged_kwh", "ev_v2g_kwh",
-    "ev_unserved_kwh", "ev_sessions",
+    "ev_unserved_kwh", "ev_sessions", "heat_purchased_gj", "heat_purchase_cny", "heat_purchase_emissions_tco2",
+    "non_fossil_heat_purchased_gj",
 )
 """KPIs summed over the assets' ``totals`` (0 when no asset contributes): a stable summary.json contract"""
 
@@ -62,6 +64,10 @@ def extract(model: pyo.ConcreteModel, scenario: Scenario, ctx: BuildContext) -> 
     for purchase in scenario.targets.green_purchases:
         add(purchase.name, purchase.kind, {"green_kw": np.array(
             [model.targets.green_kw[purchase.name, t].value for t in ctx.steps], dtype=float)})
+    for project in projects(scenario):
+        view = reexport(model, project.name, ctx)
+        add(project.name, project.kind, {"reexport_kw": np.zeros(ctx.n) if view is None else np.fromiter(
+            (v.value for v in view.values()), dtype=float, count=ctx.n)})
     add("grid", "grid", {
         "import_price_cny_per_kwh": scenario.import_prices(),
         "export_price_cny_per_kwh": scenario.tariff.export_cny_per_kwh,
@@ -92,7 +98,9 @@ def kpis(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
     flows = {a.name: asset_flows(ds, a.name) for a in scenario.assets}
     asset_cost = sum(a.cost_cny(flows[a.name], dt) for a in scenario.assets)
     storage_cost = sum(a.cost_cny(flows[a.name], dt) for a in scenario.assets if a.storage)
-    emissions = grid_emissions + sum(a.emissions_tco2(flows[a.name], dt) for a in scenario.assets)
+    energy = energy_totals(ds, scenario)
+    by_basis = emissions_by_basis(energy, ds, scenario)
+    emissions = by_basis[scenario.objective.emissions_basis]
     carbon_cost = scenario.objective.carbon_price_cny_per_tco2 * emissions
     totals = dict.fromkeys(MULTI_ENERGY_TOTALS, 0.0)
     for a in scenario.assets:
@@ -102,7 +110,6 @@ def kpis(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
     available = float(sum(f["available_kw"].sum() for f in renewables) * dt)
     generated = float(sum(f["output_kw"].sum() for f in renewables) * dt)
     demand = float(sum(asset_flows(ds, a.name)["demand_kw"].sum() for a in scenario.assets if a.kind == "demand") * dt)
-    energy = energy_totals(ds, scenario)
     green_cost = sum(dt * p.price_cny_per_mwh / 1000.0 * float(asset_flows(ds, p.name)["green_kw"].sum())
                      for p in scenario.targets.green_purchases)
     shortfalls = target_shortfalls(share_terms(energy, scenario), scenario.targets)
@@ -122,6 +129,9 @@ def kpis(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
         "asset_cost_cny": asset_cost,
         "carbon_cost_cny": carbon_cost,
         "emissions_tco2": emissions,
+        "emissions_basis": scenario.objective.emissions_basis,
+        "emissions_national_method_tco2": by_basis["national_method"],
+        "emissions_grid_factor_tco2": by_basis["grid_factor"],
         "grid_emissions_tco2": grid_emissions,
         "import_kwh": import_kwh,
         "export_kwh": export_kwh,
