@@ -320,3 +320,23 @@ def kpi_table(kpis: dict) -> str:
         ytd = f"{k['year_to_date_value']:.4f}" if "year_to_date_value" in k else "-"
         lines.append(f"{name:<36}{k['value']:>12.4f}{ytd:>14}{target:>12}  {result}")
     return "\n".join(lines)
+
+
+HEADLINE = (("carbon_intensity_tco2_per_tce", "carbon intensity (单位能耗碳排放)", "{:.4g} tCO2/tce"),
+            ("clean_energy_share", "clean-energy share (清洁能源消费占比)", "{:.1%}"),
+            ("green_electricity_share", "green electricity share (绿电占比)", "{:.1%}"),
+            ("direct_supply_share", "direct supply share (绿电直供比例)", "{:.1%}"),
+            ("curtailment_rate", "curtailment rate (1 - 新能源利用率)", "{:.1%}"))
+"""the park KPIs of the one-line summary, labelled as the national method and the whitepaper (seed 001)
+name them: 单位能耗碳排放 the 910号 core indicator, 清洁能源消费占比 its guiding indicator, 绿电占比 and
+绿电直供比例 as in seed 001, 新能源利用率 the NEA utilisation rate"""
+
+
+def headline(summary: dict) -> str:
+    """The run's one-line summary: status, objective, emissions on the scenario's basis and the park KPIs of
+    the accounting (the direct-supply share only when the park has direct supply); '!' marks a failed KPI."""
+    kpis = summary["kpis"]
+    parts = [f"{label} {fmt.format(kpis[key]['value'])}{'' if kpis[key]['pass'] is not False else ' !'}"
+             for key, label, fmt in HEADLINE if key in kpis]
+    return (f"{summary['status']}: objective {summary['objective_cny']:.2f} CNY, emissions "
+            f"{summary['emissions_tco2']:.3f} tCO2 ({summary['emissions_basis']}); " + ", ".join(parts))

@@ -101,13 +101,31 @@ def add_export_split(model: pyo.ConcreteModel, ctx, scenario: "Scenario") -> Non
         doc="export not covered by import and the park's own sources is direct supply")
 
 
-def own_supply_kw(ds, scenario: "Scenario") -> np.ndarray:
-    """Gross supply of the park's own sources per step [kW] (everything but grid and direct supply)."""
-    total = np.zeros(ds.sizes["time"])
+def own_supply_kw(flows_of, scenario: "Scenario", n: int) -> np.ndarray:
+    """Gross supply of the park's own sources per step [kW] (everything but grid and direct supply);
+    ``flows_of(name)`` gives an asset's flows."""
+    total = np.zeros(n)
     for a in scenario.assets:
         if a.kind != "direct_supply":
-            total = total + a.supply_kw(asset_flows(ds, a.name))
+            total = total + a.supply_kw(flows_of(a.name))
     return total
+
+
+def reexport_flows(model: pyo.ConcreteModel, scenario: "Scenario", ctx, flows: dict[str, dict]) -> dict[str, np.ndarray]:
+    """Per project, the re-export to report [kW]: the model's split, scaled down per step to the least the
+    attribution requires, ``clip(X - I - O, 0, Σ_p r_p)``. Every rule and emissions figure only gets worse
+    with more re-export, so the least is what the solution attains; without it a tie (nothing priced on
+    the split) would leave the reported split to the solver. ``flows`` holds the grid's and the assets'."""
+    names = [p.name for p in projects(scenario)]
+    if not names or reexport(model, names[0], ctx) is None:
+        return {n: np.zeros(ctx.n) for n in names}
+    split = {n: np.fromiter((v.value for v in reexport(model, n, ctx).values()), dtype=float, count=ctx.n)
+             for n in names}
+    total = sum(split.values())
+    grid = flows["grid"]
+    least = np.clip(grid["export_kw"] - grid["import_kw"] - own_supply_kw(flows.get, scenario, ctx.n), 0.0, total)
+    scale = np.divide(least, total, out=np.zeros(ctx.n), where=total > 1e-12)
+    return {n: split[n] * scale for n in names}
 
 
 def attribution_violations(ds, scenario: "Scenario", tol: float) -> list[str]:
@@ -125,7 +143,8 @@ def attribution_violations(ds, scenario: "Scenario", tol: float) -> list[str]:
             out.append(f"{n}.reexport_kw outside [0, self_kw] at step {int(np.argmax(np.abs(over)))}")
     if (total - grid["export_kw"] > tol).any():
         out.append(f"direct-supply re-export exceeds the park export at step {int(np.argmax(total - grid['export_kw']))}")
-    uncovered = grid["export_kw"] - grid["import_kw"] - own_supply_kw(ds, scenario)
+    uncovered = grid["export_kw"] - grid["import_kw"] - own_supply_kw(lambda n: asset_flows(ds, n), scenario,
+                                                                       ds.sizes["time"])
     short = uncovered - total
     if (short > tol).any():
         t = int(np.argmax(short))

@@ -16,7 +16,7 @@ from .assets import BuildContext
 from .assets.base import HEAT
 from .heat_levels import CASCADE, cascade_flow_name, cascade_flows, cascades, level_of
 from .accounting import emissions_by_basis, energy_totals, share_terms
-from .direct_rules import projects, reexport
+from .direct_rules import reexport_flows
 from .flows import asset_flows
 from .scenario import Scenario
 from .targets import target_shortfalls
@@ -56,18 +56,18 @@ def extract(model: pyo.ConcreteModel, scenario: Scenario, ctx: BuildContext) -> 
             data[f"{asset}_{flow}"] = ("time", np.asarray(values, dtype=float), {
                 "asset": asset, "kind": kind, "flow": flow, "units": (units or {}).get(flow) or units_of(flow)})
 
-    add("grid", "grid", scenario.grid.flows(model.grid, ctx))
+    flows = {"grid": scenario.grid.flows(model.grid, ctx)}
+    add("grid", "grid", flows["grid"])
     for asset in scenario.assets:
-        add(asset.name, asset.kind, asset.flows(model.asset[asset.name], ctx), asset.flow_units)
+        flows[asset.name] = asset.flows(model.asset[asset.name], ctx)
+        add(asset.name, asset.kind, flows[asset.name], asset.flow_units)
     if hasattr(model, "heat_cascade"):
         add(CASCADE, CASCADE, cascade_flows(model, scenario.heat_levels, ctx))
     for purchase in scenario.targets.green_purchases:
         add(purchase.name, purchase.kind, {"green_kw": np.array(
             [model.targets.green_kw[purchase.name, t].value for t in ctx.steps], dtype=float)})
-    for project in projects(scenario):
-        view = reexport(model, project.name, ctx)
-        add(project.name, project.kind, {"reexport_kw": np.zeros(ctx.n) if view is None else np.fromiter(
-            (v.value for v in view.values()), dtype=float, count=ctx.n)})
+    for name, reexport_kw in reexport_flows(model, scenario, ctx, flows).items():
+        add(name, "direct_supply", {"reexport_kw": reexport_kw})
     add("grid", "grid", {
         "import_price_cny_per_kwh": scenario.import_prices(),
         "export_price_cny_per_kwh": scenario.tariff.export_cny_per_kwh,
