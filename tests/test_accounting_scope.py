@@ -388,3 +388,26 @@ def test_park_direct_supply_share_excludes_reexport(build, minutes):
     assert s["kpis"]["direct_supply_share"]["value"] == pytest.approx(0.5, abs=1e-9)
     with pytest.raises(InfeasibleError, match=r"highest achievable value is 0\.5\b"):
         optimise(park(0.6))
+
+
+@STEPS
+@pytest.mark.parametrize(("grey_possible", "green_share"), [(False, 0.5), (True, 0.0)])
+def test_fuel_cell_electricity_is_consumed_and_green_only_without_grey_hydrogen(build, minutes, grey_possible,
+                                                                               green_share):
+    """Item 2, fuel cell: 1 h, load 100 kW at 1.0 CNY/kWh; a 50 kW fuel cell (efficiency 0.5) runs on
+    hydrogen already in a tank (free), so it runs flat out: electricity consumed 50 + 50 = 100 kWh
+    (main: 50, the fuel cell left out). Its output is green when the park cannot buy grey hydrogen
+    (share 50 / 100 = 0.5); with a grey-hydrogen purchase possible (a 0.5 kg/h offtake that may buy at
+    100 CNY/kg, here covered from the tank) its origin is not tracked and it counts as fossil (0.0)."""
+    assets = [{"name": "load", "kind": "demand", "demand_kw": 100},
+              {"name": "fc", "kind": "fuel_cell", "power_kw": 50, "electrical_efficiency": 0.5},
+              {"name": "tank", "kind": "hydrogen_storage", "capacity_kg": 20, "initial_level_fraction": 0.5,
+               "end_rule": "free"}]
+    if grey_possible:
+        assets.append({"name": "offtake", "kind": "hydrogen_demand", "demand_kg_per_h": 0.5,
+                       "grey_purchase_cny_per_kg": 100.0})
+    s = optimise(build(60 // minutes, minutes, tariff={"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.0},
+                       assets=assets)).summary
+    assert s["objective_cny"] == pytest.approx(50.0, abs=1e-6)
+    assert s["accounting"]["electricity_consumed_kwh"] == pytest.approx(100.0, abs=1e-6)
+    assert s["kpis"]["green_electricity_share"]["value"] == pytest.approx(green_share, abs=1e-9)
