@@ -169,7 +169,8 @@ def share_terms(e: dict[str, float], scenario) -> dict[str, tuple[float, float]]
     used = e["onsite_kwh"] + e["direct_line_kwh"] + e["direct_export_kwh"]
     return {"green_electricity_share": (green, used_electricity), "non_fossil_share": (non_fossil, energy),
             "clean_energy_share": (clean, energy), "utilisation": (used, available),
-            "direct_supply_share": (e["direct_self_kwh"], used_electricity)}
+            "direct_supply_share": (e["direct_self_kwh"], used_electricity),
+            "renewable_share": (e["onsite_kwh"] - e["export_kwh"], used_electricity)}
 
 
 def emissions_by_basis(e: dict[str, float], ds: xr.Dataset, scenario) -> dict[str, float]:

@@ -20,7 +20,9 @@ first, and export is attributed to the park's own sources before direct supply; 
 what they cannot cover is the project's. (Energy stored from the line in one step and
 exported in a later one is attributed to the store: the split is per step.)
 Re-exported direct supply earns no emissions credit (:mod:`optimiser.accounting`); the
-split exists only when the park may export (``grid.export_limit_kw`` > 0).
+split exists only when the park may export (``grid.export_limit_kw`` > 0). The split
+reported in the results is the least these constraints allow (:func:`reexport_flows`):
+more re-export only tightens the rules and the emissions, so the optimum attains it.
 
 Rules per project (发改能源〔2025〕650号; parameters in :mod:`optimiser.assets.direct_supply`),
 annual, with the year so far carried: self-consumed :math:`S_p = \\sum_t \\Delta t (s_{p,t} - r_{p,t})`,

@@ -112,7 +112,8 @@ def kpis(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
     demand = float(sum(asset_flows(ds, a.name)["demand_kw"].sum() for a in scenario.assets if a.kind == "demand") * dt)
     green_cost = sum(dt * p.price_cny_per_mwh / 1000.0 * float(asset_flows(ds, p.name)["green_kw"].sum())
                      for p in scenario.targets.green_purchases)
-    shortfalls = target_shortfalls(share_terms(energy, scenario), scenario.targets)
+    terms = share_terms(energy, scenario)
+    shortfalls = target_shortfalls(terms, scenario.targets)
     penalty = sum(getattr(scenario.targets, name).penalty_cny_per_kwh * kwh for name, kwh in shortfalls.items()
                   if not getattr(scenario.targets, name).hard)
     cost = energy_cost + demand_charge + asset_cost + carbon_cost + green_cost + penalty
@@ -139,7 +140,7 @@ def kpis(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
         "renewable_available_kwh": available,
         "renewable_generation_kwh": generated,
         "curtailment_kwh": available - generated,
-        "renewable_share": renewable_share(generated, import_kwh, export_kwh),
+        "renewable_share": renewable_share(*terms["renewable_share"], generated),
         "peak_import_kw": float(imp.max()),
         **totals,
     }
@@ -180,16 +181,13 @@ def heat_level_summary(ds: xr.Dataset, scenario: Scenario) -> dict[str, dict[str
     return out
 
 
-def renewable_share(generation_kwh: float, import_kwh: float, export_kwh: float) -> float:
-    """Share of the electricity the park consumed that came from on-site renewables [-].
-
-    Consumed electricity is renewable generation plus import minus export (so
-    storage losses count as consumption); export is taken to be renewable first.
-    """
-    consumed = generation_kwh + import_kwh - export_kwh
-    if consumed <= 0:
+def renewable_share(numerator_kwh: float, consumed_kwh: float, generation_kwh: float) -> float:
+    """Share of the electricity the park used that came from on-site renewables [-]: (generation - export)
+    / electricity consumed from every source (:func:`optimiser.accounting.share_terms`; storage losses count
+    as consumption); export is taken to be renewable first."""
+    if consumed_kwh <= 0:
         return 1.0 if generation_kwh > 0 else 0.0
-    return float(min(1.0, max(0.0, (generation_kwh - export_kwh) / consumed)))
+    return float(min(1.0, max(0.0, numerator_kwh / consumed_kwh)))
 
 
 def storage_summary(ds: xr.Dataset, scenario: Scenario) -> dict[str, dict[str, float]]:

@@ -11,6 +11,7 @@ target                           N                                          D
 ``non_fossil_share_min``         R + S - X + G + φ (I - G) + k_q·Q_nf / k_e  E = I - X + R + S + (k_g·gas + k_h·H2 + k_q·Q) / k_e
 ``clean_energy_share_min``       N_non_fossil + k_g·gas / k_e (if gas clean) E
 ``curtailment_rate_max`` r       R + S + S_x  (used)                        A (available), share 1 - r
+``renewable_share_min`` (float)  R - X  (on-site renewables only)           C
 ================================ ========================================== ===================================
 
 with on-site renewable output R, direct supply over the lines S (of project p: S_p, of
@@ -225,7 +226,8 @@ def share_forms(model: pyo.ConcreteModel, ctx, scenario: "Scenario") -> dict[str
     direct_self = line.plus(reexport, -1)
     return {"green_electricity_share": (green, used_electricity), "clean_energy_share": (clean, energy),
             "non_fossil_share": (non_fossil, energy), "utilisation": (used, avail),
-            "direct_supply_share": (direct_self, used_electricity), "consumed": (used_electricity, used_electricity)}
+            "direct_supply_share": (direct_self, used_electricity), "consumed": (used_electricity, used_electricity),
+            "renewable_share": (onsite.plus(exp, -1), used_electricity)}
 
 
 def fuel_kgce_per_unit(use, acc) -> float:

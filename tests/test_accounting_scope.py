@@ -133,9 +133,10 @@ def chp_park(build, minutes, load_share=0.2, **extra):
 @STEPS
 def test_onsite_fuel_generation_is_electricity_consumed(build, minutes):
     """Item 2. The CHP covers the rest of the load: [100, 30] kW, 130 kWh. Electricity the park used
-    C = 250 + 250 - ... = PV 250 + direct 100 + CHP 130 = 480 kWh (main: 350, the CHP left out).
+    C = PV 250 + direct 100 + CHP 130 = 480 kWh (main: 350, the CHP left out).
     Green share (250 + 100) / 480 = 0.729167 (main 1.0); direct supply share 100 / 480 = 0.208333
-    (main 0.285714); the 0.2 load-share rule holds (100 >= 96)."""
+    (main 0.285714); on-site renewable share 250 / 480 = 0.520833 (main 1.0), so a renewable_share_min
+    of 0.55 cannot be met (main met it); the 0.2 load-share rule holds (100 >= 96)."""
     r = optimise(chp_park(build, minutes))
     k, acc = r.summary["kpis"], r.summary["accounting"]
     assert r.summary["chp_power_kwh"] == pytest.approx(130.0, abs=1e-6)
@@ -143,6 +144,9 @@ def test_onsite_fuel_generation_is_electricity_consumed(build, minutes):
     assert k["green_electricity_share"]["value"] == pytest.approx(350 / 480, abs=1e-9)
     assert k["direct_supply_share"]["value"] == pytest.approx(100 / 480, abs=1e-9)
     assert k["direct_share_of_consumption"]["value"] == pytest.approx(100 / 480, abs=1e-9)
+    assert r.summary["renewable_share"] == pytest.approx(250 / 480, abs=1e-9)  # main: 250 / 250 = 1.0
+    with pytest.raises(InfeasibleError, match="renewable_share_min"):  # at most 250 / 480 = 0.5208
+        optimise(chp_park(build, minutes, targets={"renewable_share_min": 0.55}))
 
 
 def test_load_share_rule_uses_all_electricity_consumed(build):
