@@ -1,38 +1,51 @@
-"""Where the time goes: build, hand-over, solve and result extraction of one dispatch run.
+"""Where the time goes: build, hand-over, solve and result extraction of one dispatch run,
+against HiGHS alone on the same model (the "floor").
 
 Cases
 -----
 * ``day``: the bundled ``scenarios/dezhou_day.yaml`` (96 quarter-hour steps, PV, wind,
-  LFP and vanadium flow battery; its export price exceeds the valley price, so
-  import/export binaries make it a small MIP).
+  LFP and vanadium flow battery; export pays more than the valley price, so grid
+  import/export binaries are added at those steps).
 * ``multi``: the bundled ``scenarios/dezhou_multi_energy_day.yaml`` (96 quarter-hour
-  steps, every asset kind: two heat levels, CHP commitment, hydrogen, flexible loads,
-  an EV fleet and 92 charging sessions; a MIP).
-* ``year``: 8760 hourly steps at Dezhou with PV, wind, a time-of-use tariff, an
-  export cap, one LFP and one flow battery: an LP of about 87,600 columns.
+  steps, every asset kind; a MIP).
+* ``multi_week``: the same park over 7 days (672 quarter-hour steps): the day's series
+  repeated, the charging sessions repeated each day.
+* ``year``: 8760 hourly steps at Dezhou with PV, wind, a time-of-use tariff, an export
+  cap, one LFP and one flow battery: an LP of about 87,600 columns.
+* ``year_export``: ``year`` with the bundled park's export price 0.3949 CNY/kWh, above
+  the 0.33 valley price: a MIP wherever exporting pays more than importing.
+* ``year_neutral``: ``year`` with export at 0.33005 CNY/kWh, 5e-5 above the valley price.
+* ``pareto``: a 10-point cost-emissions front of ``year`` (one build, warm re-solves),
+  against one solve of the same model.
 
-Each case is run ``--repeat`` times in one process after one warm-up run; the
-median of each stage is printed. Run: ``python benchmarks/bench_core.py``.
+Each case runs ``--repeat`` times in one process after one warm-up run; medians are
+printed. The floor writes the final model (with the binaries the run added) to MPS and
+times ``highspy`` reading and solving it alone with the same options; the ratio is the
+run's four stages over the floor's read + solve. Run: ``python benchmarks/bench_core.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
+import highspy
 import numpy as np
 import pandas as pd
+import yaml
 
-from optimiser.run import optimise
+from optimiser.pareto import pareto_front
+from optimiser.run import Dispatch, check
 from optimiser.scenario import load_scenario, scenario_from_dict
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = ("build_seconds", "handover_seconds", "solve_seconds", "extract_seconds")
 
 
-def year_scenario() -> dict:
+def year_scenario(export_cny_per_kwh: float = 0.30) -> dict:
     """8760 hourly steps of synthetic but plausibly shaped Dezhou series (seeded)."""
     rng = np.random.default_rng(42)
     index = pd.date_range("2026-01-01", periods=8760, freq="h", tz="Asia/Shanghai")
@@ -51,7 +64,7 @@ def year_scenario() -> dict:
                                          "flat": ["07:00-10:00", "14:00-17:00", "21:00-23:00"],
                                          "peak": ["10:00-14:00", "17:00-21:00"]}}],
             },
-            "export_cny_per_kwh": 0.30,
+            "export_cny_per_kwh": export_cny_per_kwh,
         },
         "grid": {"import_limit_kw": 40_000, "export_limit_kw": 3_000, "emission_factor_tco2_per_mwh": 0.61},
         "assets": [
@@ -64,42 +77,134 @@ def year_scenario() -> dict:
     }
 
 
-def measure(make_scenario, repeat: int) -> dict[str, float]:
-    optimise(make_scenario())  # warm-up: imports, first-call caches
-    runs = []
-    for _ in range(repeat):
+def multi_week_scenario(folder: Path, days: int = 7):
+    """The multi-energy day repeated over ``days`` days: series tiled, sessions repeated each day."""
+    source = REPO / "scenarios" / "dezhou_multi_energy_day.yaml"
+    raw = yaml.safe_load(source.read_text())
+    day_csv = pd.read_csv(source.parent / "data" / "dezhou_day.csv")
+    week = pd.concat([day_csv] * days, ignore_index=True)
+    if "time" in week:
+        start = pd.Timestamp(day_csv["time"].iloc[0])
+        week["time"] = [t.isoformat() for t in pd.date_range(start, periods=len(week), freq="15min")]
+    week.to_csv(folder / "week.csv", index=False)
+    sessions = pd.read_csv(source.parent / "data" / "dezhou_ev_sessions.csv")
+    repeated = []
+    for d in range(days):
+        shifted = sessions.copy()
+        shifted["id"] = shifted["id"] + f"_d{d}"
+        for column in ("arrival", "departure"):
+            shifted[column] = (pd.to_datetime(shifted[column]) + pd.Timedelta(days=d)).map(lambda t: t.isoformat())
+        repeated.append(shifted)
+    pd.concat(repeated).to_csv(folder / "sessions.csv", index=False)
+    raw["horizon"]["steps"] = 96 * days
+
+    def retarget(node):
+        if isinstance(node, dict):
+            if node.get("csv") == "data/dezhou_day.csv":
+                node["csv"] = "week.csv"
+            if node.get("sessions_csv"):
+                node["sessions_csv"] = "sessions.csv"
+            for value in node.values():
+                retarget(value)
+        elif isinstance(node, list):
+            for value in node:
+                retarget(value)
+
+    retarget(raw)
+    path = folder / "week.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return lambda: load_scenario(path)
+
+
+def floor(dispatch: Dispatch, mip_gap: float, time_limit_s: float) -> dict[str, float]:
+    """HiGHS alone on the run's final model: read its MPS file and solve it."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "model.mps")
+        dispatch.seam.highs.writeModel(path)
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("mip_rel_gap", mip_gap)
+        highs.setOptionValue("time_limit", time_limit_s)
+        t0 = time.perf_counter()
+        highs.readModel(path)
+        t1 = time.perf_counter()
+        highs.run()
+        t2 = time.perf_counter()
+    return {"read_seconds": t1 - t0, "solve_seconds": t2 - t1, "objective": highs.getInfo().objective_function_value}
+
+
+def measure(make_scenario, repeat: int) -> dict:
+    runs, floors = [], []
+    for i in range(repeat + 1):  # the first run warms up imports and caches
         scenario = make_scenario()
         t0 = time.perf_counter()
-        result = optimise(scenario)
+        dispatch = Dispatch(scenario)
+        result = check(dispatch.solve())
         total = time.perf_counter() - t0
-        runs.append({**{k: result.summary["timings"][k] for k in STAGES}, "total_seconds": total,
-                     "check_seconds": result.summary["timings"]["check_seconds"]})
+        if i:
+            runs.append({**{k: result.summary["timings"][k] for k in STAGES}, "total_seconds": total,
+                         "check_seconds": result.summary["timings"]["check_seconds"]})
+            floors.append(floor(dispatch, scenario.solver.mip_gap, scenario.solver.time_limit_s))
     out = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    out["floor_read_seconds"] = statistics.median(f["read_seconds"] for f in floors)
+    out["floor_solve_seconds"] = statistics.median(f["solve_seconds"] for f in floors)
     out["size"] = result.summary["model_size"]
     out["objective_cny"] = result.summary["objective_cny"]
+    out["floor_objective_cny"] = floors[-1]["objective"]
     out["mip_gap"] = result.summary["mip_gap"]
+    out["lazy"] = result.summary["exclusivity_binaries"]
     return out
+
+
+def measure_pareto(repeat: int, points: int = 10) -> dict:
+    one, front = [], []
+    for i in range(repeat + 1):
+        scenario = scenario_from_dict(year_scenario())
+        dispatch = Dispatch(scenario)
+        t0 = time.perf_counter()
+        dispatch.solve()
+        t1 = time.perf_counter()
+        pareto_front(scenario, points)
+        t2 = time.perf_counter()
+        if i:
+            one.append(dispatch.build_seconds + dispatch.seam.handover_seconds + t1 - t0)
+            front.append(t2 - t1)
+    return {"one_run_seconds": statistics.median(one), "front_seconds": statistics.median(front), "points": points}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--case", choices=["day", "multi", "year", "all"], default="all")
+    parser.add_argument("--case", default="all",
+                        choices=["day", "multi", "multi_week", "year", "year_export", "year_neutral", "pareto", "all"])
     args = parser.parse_args()
+    week_folder = tempfile.TemporaryDirectory()
     cases = {
         "day": lambda: load_scenario(REPO / "scenarios" / "dezhou_day.yaml"),
         "multi": lambda: load_scenario(REPO / "scenarios" / "dezhou_multi_energy_day.yaml"),
+        "multi_week": multi_week_scenario(Path(week_folder.name)),
         "year": lambda: scenario_from_dict(year_scenario()),
+        "year_export": lambda: scenario_from_dict(year_scenario(0.3949)),
+        "year_neutral": lambda: scenario_from_dict(year_scenario(0.33005)),
     }
-    print(f"{'case':6} {'build':>8} {'hand-over':>10} {'solve':>8} {'extract':>8} {'4 stages':>9} {'(check)':>8}  size")
+    print(f"{'case':12} {'build':>7} {'hand-over':>9} {'solve':>7} {'extract':>7} {'4 stages':>8} {'(check)':>7} "
+          f"{'floor':>7} {'ratio':>5}  size, objective, gap, lazy binaries")
     for name, make in cases.items():
         if args.case not in (name, "all"):
             continue
         m = measure(make, args.repeat)
         four = sum(m[k] for k in STAGES)
-        print(f"{name:6} {m['build_seconds']:8.4f} {m['handover_seconds']:10.4f} {m['solve_seconds']:8.4f} "
-              f"{m['extract_seconds']:8.4f} {four:9.4f} {m['check_seconds']:8.4f}  {m['size']} "
-              f"objective {m['objective_cny']:.2f} CNY, MIP gap {m['mip_gap']}")
+        hi = m["floor_read_seconds"] + m["floor_solve_seconds"]
+        lazy = m["lazy"]
+        print(f"{name:12} {m['build_seconds']:7.3f} {m['handover_seconds']:9.3f} {m['solve_seconds']:7.3f} "
+              f"{m['extract_seconds']:7.3f} {four:8.3f} {m['check_seconds']:7.3f} {hi:7.3f} {four / hi:5.2f}  "
+              f"{m['size']}, {m['objective_cny']:.2f} CNY (floor {m['floor_objective_cny']:.2f}), "
+              f"gap {m['mip_gap']}, {lazy['added']} of {lazy['positions']} in {lazy['lazy_rounds']} lazy rounds")
+    if args.case in ("pareto", "all"):
+        p = measure_pareto(max(1, args.repeat // 2))
+        print(f"pareto: {p['points']} points in {p['front_seconds']:.3f} s, one run {p['one_run_seconds']:.3f} s: "
+              f"{p['front_seconds'] / p['one_run_seconds']:.2f}x")
+    week_folder.cleanup()
 
 
 if __name__ == "__main__":

@@ -334,10 +334,10 @@ name them: 单位能耗碳排放 the 910号 core indicator, 清洁能源消费�
 
 
 def headline(summary: dict) -> str:
-    """The run's one-line summary: status, objective, emissions on the scenario's basis and the park KPIs of
+    """The run's one-line summary: status (with the MIP gap), objective, emissions on the scenario's basis and the park KPIs of
     the accounting (the direct-supply share only when the park has direct supply); '!' marks a failed KPI."""
     kpis = summary["kpis"]
     parts = [f"{label} {fmt.format(kpis[key]['value'])}{'' if kpis[key]['pass'] is not False else ' !'}"
              for key, label, fmt in HEADLINE if key in kpis]
-    return (f"{summary['status']}: objective {summary['objective_cny']:.2f} CNY, emissions "
+    return (f"{summary['status_detail']}: objective {summary['objective_cny']:.2f} CNY, emissions "
             f"{summary['emissions_tco2']:.3f} tCO2 ({summary['emissions_basis']}); " + ", ".join(parts))

@@ -75,9 +75,10 @@ class Dispatch:
             ds = extract(self.model, scenario, self.ctx)
         extract_seconds = info.load_seconds + time.perf_counter() - t0
         summary = _summary(scenario, ds, info, time_limit_s, mip_gap)
-        summary["binaries_used"] = self.pairs.n_added > 0
+        summary["binaries_used"] = self.pairs.n_added + self.pairs.n_zeroed > 0  # exclusivity enforced somewhere
         summary["exclusivity_binaries"] = {"mode": options.binaries, "lazy_rounds": rounds,
-                                           "added": self.pairs.n_added, "positions": len(self.pairs),
+                                           "added": self.pairs.n_added, "held_at_zero": self.pairs.n_zeroed,
+                                           "positions": len(self.pairs),
                                            "by_pair": self.pairs.pair_counts()}
         summary["timings"] = {"build_seconds": self.build_seconds, "handover_seconds": self.seam.handover_seconds,
                               "solve_seconds": info.solve_seconds, "extract_seconds": extract_seconds}

@@ -136,8 +136,9 @@ class SolverOptions(BaseModel):
     binaries: Literal["auto", "always", "never"] = Field(
         "auto",
         description="on/off binaries forbidding simultaneous charge/discharge and import/export: "
-        "'auto' adds them when an import price is negative and re-solves with them if an LP optimum "
-        "shows simultaneous flows; 'never' reports such an optimum as a check failure",
+        "'auto' adds one only at the steps where it can change the optimum (where both flows at once "
+        "earn money, then wherever a solution still uses both; re-solved warm); 'always' at every step; "
+        "'never' none, and such an optimum is a check failure",
     )
 
 

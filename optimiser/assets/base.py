@@ -74,25 +74,53 @@ Coef = float | np.ndarray
 
 
 @dataclass
+class Side:
+    """One side of an exclusive pair, a quantity at each position k:
+    ``constant[k] + Σ_j coefs[j][k] · terms[j][k]`` (non-negative, at most ``maximum[k]``)."""
+
+    terms: list[list]
+    coefs: list[np.ndarray]
+    constant: np.ndarray
+    maximum: np.ndarray
+
+    @classmethod
+    def of(cls, variables, maximum, coef=1.0, constant=0.0) -> "Side":
+        """``constant + coef · variable`` per position (scalars or one value per position)."""
+        variables = list(variables.values()) if hasattr(variables, "values") else list(variables)
+        n = len(variables)
+        return cls([variables], [_per_position(coef, n)], _per_position(constant, n), _per_position(maximum, n))
+
+    def plus(self, variables, coef) -> "Side":
+        """This side with one more term ``coef · variable`` per position."""
+        variables = list(variables.values()) if hasattr(variables, "values") else list(variables)
+        return Side(self.terms + [variables], self.coefs + [_per_position(coef, len(variables))], self.constant,
+                    self.maximum)
+
+    @property
+    def plain(self) -> bool:
+        """A single variable with coefficient 1 and no constant (a flow)."""
+        return len(self.terms) == 1 and bool((self.coefs[0] == 1.0).all() and (self.constant == 0.0).all())
+
+
+def _per_position(value, n: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy()
+
+
+@dataclass
 class Exclusive:
-    """Two opposite flows that may not both be positive in one step (import and export, charge and
-    discharge): ``first[k]`` and ``second[k]`` are the variables at position k, at most ``first_max[k]`` and
-    ``second_max[k]``. The solve seam adds a binary at a position only where it can change the optimum
-    (:mod:`optimiser.binaries`); the asset's ``check`` reports any simultaneous flow independently."""
+    """Two quantities that may not both be positive at one position (import and export, charge and
+    discharge in one step; a paid part below both its caps): at most one side is non-zero. The solve
+    seam adds a binary at a position only where it can change the optimum (:mod:`optimiser.binaries`);
+    the asset's ``check`` reports any breach independently."""
 
     label: str
-    first: list
-    second: list
-    first_max: np.ndarray
-    second_max: np.ndarray
+    first: Side
+    second: Side
 
     @classmethod
     def per_step(cls, label: str, first: pyo.Var, second: pyo.Var, first_max, second_max) -> "Exclusive":
-        """A pair at every step of two step-indexed variables (limits: scalars or per step)."""
-        n = len(first)
-        return cls(label, list(first.values()), list(second.values()),
-                   np.broadcast_to(np.asarray(first_max, dtype=float), (n,)).copy(),
-                   np.broadcast_to(np.asarray(second_max, dtype=float), (n,)).copy())
+        """Two flows at every step of two step-indexed variables (limits: scalars or per step)."""
+        return cls(label, Side.of(first, first_max), Side.of(second, second_max))
 
 
 @dataclass

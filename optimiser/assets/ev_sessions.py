@@ -108,7 +108,7 @@ import pyomo.environ as pyo
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from .base import AssetBase, BuildContext, Exclusive, Ports, both_above, bound_violations, values
+from .base import AssetBase, BuildContext, Exclusive, Ports, Side, both_above, bound_violations, values
 from .shiftable_load import horizon_index
 
 _NS_PER_H = 3_600_000_000_000
@@ -430,9 +430,9 @@ class EVSessions(AssetBase):
         if self.v2g and v2g_ids:
             both = [(s, t) for s, t in v2g_pairs if upper_c[s, t] > 0 and upper_d[s, t] > 0]
             ports.exclusive.append(Exclusive(
-                f"{self.name} session charge/V2G", [block.session_charge_kw[p] for p in both],
-                [block.session_v2g_kw[p] for p in both], np.array([upper_c[p] for p in both]),
-                np.array([upper_d[p] for p in both])))
+                f"{self.name} session charge/V2G",
+                Side.of([block.session_charge_kw[p] for p in both], [upper_c[p] for p in both]),
+                Side.of([block.session_v2g_kw[p] for p in both], [upper_d[p] for p in both])))
         if self.v2g:
             ports.electric.append((1.0, block.v2g_kw))
             if self.degradation_cost_cny_per_kwh:

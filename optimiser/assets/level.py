@@ -29,6 +29,7 @@ from typing import Literal
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 from .base import BuildContext, both_above
 
@@ -51,8 +52,17 @@ class LevelModel:
         dt, keep, eta_c, inv_eta_d = ctx.dt_h, self.retention, self.charge_efficiency, 1.0 / self.discharge_efficiency
         x = np.zeros(ctx.n) if self.exogenous is None else np.asarray(self.exogenous, dtype=float)
         x = x.tolist()
-        return pyo.Constraint(ctx.steps, rule=lambda b, t: level[t] == keep * (level[t - 1] if t else start) + x[t]
-                              + dt * eta_c * charge[t] - dt * inv_eta_d * discharge[t], doc=doc)
+        fixed_start = not isinstance(start, pyo.Var)  # a number, or the variable of the cyclic rule
+
+        def rule(b, t):  # e_t - k e_{t-1} - Δt η_c c_t + Δt/η_d d_t = x_t (+ k e_{-1} if it is a number)
+            coefs, variables = [1.0, -dt * eta_c, dt * inv_eta_d], [level[t], charge[t], discharge[t]]
+            if t or not fixed_start:
+                coefs.append(-keep)
+                variables.append(level[t - 1] if t else start)
+            return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables) == (
+                x[t] + (0.0 if t or not fixed_start else keep * start))
+
+        return pyo.Constraint(ctx.steps, rule=rule, doc=doc)
 
     def expected(self, start: float, level: np.ndarray, charge: np.ndarray, discharge: np.ndarray,
                  dt_h: float) -> np.ndarray:
