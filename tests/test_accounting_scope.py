@@ -415,3 +415,19 @@ def test_fuel_cell_electricity_is_consumed_and_green_only_without_grey_hydrogen(
     assert s["objective_cny"] == pytest.approx(50.0, abs=1e-6)
     assert s["accounting"]["electricity_consumed_kwh"] == pytest.approx(100.0, abs=1e-6)
     assert s["kpis"]["green_electricity_share"]["value"] == pytest.approx(green_share, abs=1e-9)
+
+
+@STEPS
+def test_carbon_price_sees_the_reexport_split_and_purchased_heat(build, minutes):
+    """Items 1, 3, 4: the re-export case with a carbon price of 100 CNY/tCO2 on the national method:
+    -195 + 100 x (-0.1665) = -211.65 CNY (only the PV's 200 kWh earn the credit; main priced 0.6 x
+    import = 0). A park buying 1000 kW_th of fossil heat (40 CNY/GJ, default 0.11 tCO2/GJ) and 1000 kW
+    of electricity for 2 h: 7.2 GJ x 40 + 1000 + 100 x (7.2 x 0.11 + 2 x 0.8325) = 1533.7 CNY."""
+    s = optimise(reexport_park(build, minutes, objective={"carbon_price_cny_per_tco2": 100})).summary
+    assert s["objective_cny"] == pytest.approx(-211.65, abs=1e-6)
+    assert s["carbon_cost_cny"] == pytest.approx(-16.65, abs=1e-6)
+    s = optimise(build(2 * 60 // minutes, minutes, objective={"carbon_price_cny_per_tco2": 100}, assets=[
+        {"name": "load", "kind": "demand", "demand_kw": 1000},
+        {"name": "heat", "kind": "heat_demand", "demand_kw_th": 1000},
+        {"name": "steam", "kind": "heat_purchase", "capacity_kw_th": 2000, "price_cny_per_gj": 40}])).summary
+    assert s["objective_cny"] == pytest.approx(288 + 1000 + 100 * (7.2 * 0.11 + 2 * 0.8325), abs=1e-6)
