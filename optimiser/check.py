@@ -11,6 +11,7 @@ import xarray as xr
 
 from .accounting import energy_totals, share_terms
 from .assets.base import BUS_UNITS, ELECTRICITY, HEAT, bound_violations
+from .direct_rules import RULE_LABELS, attribution_violations, projects, rule_rows
 from .heat_levels import CASCADE, cascade_violations, level_of, level_residuals
 from .results import FLOW_UNITS, asset_flows, kpis
 from .scenario import Scenario
@@ -94,15 +95,15 @@ def target_violations(ds: xr.Dataset, scenario: Scenario, tol: float) -> list[st
                             f"< {rhs:.6g} kWh (N = {numerator:.6g}, D = {denominator:.6g}, s = {s:g})")
     consumed = terms["green_electricity_share"][1]
     year = ds.indexes["time"][0].year
-    for asset in scenario.assets:
-        if asset.kind != "direct_supply":
-            continue
-        own = float(asset_flows(ds, asset.name)["self_kw"].sum() * dt)
-        for rule, share in (("self_min_fraction_of_load", asset.rules.load_fraction(year)),
-                            ("direct_supply_share_min", asset.rules.direct_supply_share_min)):
-            if share is not None and own < share * consumed - energy_tol:
-                problems.append(f"{asset.name} {rule}: self-consumed {own:.6g} kWh < {share:g} x park consumption "
-                                f"{consumed:.6g} kWh")
+    problems += attribution_violations(ds, scenario, tol)
+    for asset in projects(scenario):
+        t = asset.totals(asset_flows(ds, asset.name), dt)
+        for rule, share, lhs, rhs in rule_rows(asset, dt, t["direct_supply_self_kwh"], t["direct_supply_export_kwh"],
+                                               consumed, year):
+            if lhs < rhs - energy_tol:
+                problems.append(f"{asset.name} {rule} ({RULE_LABELS[rule].format(s=share)}) not met: "
+                                f"{lhs:.6g} kWh < {rhs:.6g} kWh (self-consumed {t['direct_supply_self_kwh']:.6g}, "
+                                f"exported {t['direct_supply_export_kwh']:.6g}, park consumption {consumed:.6g} kWh)")
     purchases = scenario.targets.green_purchases
     if purchases:
         imports = asset_flows(ds, "grid")["import_kw"]

@@ -129,15 +129,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"outputs in {out}")
         return 0
 
-    from .accounting import kpi_table
+    from .accounting import headline, kpi_table
     from .output import write_outputs
     from .run import optimise
 
     result = optimise(scenario, time_limit_s=args.time_limit, mip_gap=args.mip_gap, verbose=args.verbose)
     out = write_outputs(result, args.out, overwrite=args.overwrite, plot=not args.no_plot)
     s, t = result.summary, result.summary["timings"]
-    print(f"{s['status_detail']}: objective {s['objective_cny']:.2f} CNY, emissions {s['emissions_tco2']:.3f} tCO2, "
-          f"on-site renewable share {s['renewable_share']:.1%}, curtailment {s['curtailment_kwh']:.1f} kWh")
+    print(headline(s))
     print(kpi_table(s["kpis"]))
     print(f"seconds: build {t['build_seconds']:.3f}, hand-over {t['handover_seconds']:.3f}, "
           f"solve {t['solve_seconds']:.3f}, extract {t['extract_seconds']:.3f}, check {t['check_seconds']:.3f}")

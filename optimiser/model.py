@@ -10,7 +10,7 @@ from .assets import BuildContext, Ports
 from .assets.base import BALANCE_NAMES, BUS_UNITS, ELECTRICITY, HEAT, HYDROGEN, bus_terms
 from .heat_levels import add_heat_balances
 from .scenario import Scenario
-from .targets import add_green_purchases, add_share_targets, emission_form
+from .targets import add_green_purchases, add_share_targets, emission_form, share_forms
 
 
 def build_model(scenario: Scenario, skip_target: str | None = None) -> tuple[pyo.ConcreteModel, BuildContext, dict[str, Ports]]:
@@ -24,8 +24,8 @@ def build_model(scenario: Scenario, skip_target: str | None = None) -> tuple[pyo
     asset has a port on that bus.
     Objective [CNY]: the sum of all assets' cost ports (grid energy, demand
     charge and carbon cost, storage ageing, fuel, purchases, start-ups). ``targets.renewable_share_min`` :math:`s` adds
-    :math:`(1-s)(G - X) \\ge s\\,I` over the horizon, with renewable output
-    :math:`G`, export :math:`X` and import :math:`I` [kWh]. Share targets, green purchases,
+    :math:`G - X \\ge s\\,C` over the horizon, with renewable output :math:`G`, export
+    :math:`X` and the electricity consumed from every source :math:`C` [kWh] (:mod:`optimiser.targets`). Share targets, green purchases,
     direct-supply load rules and the emissions cap or objective: :mod:`optimiser.targets`
     (``skip_target`` leaves one share target out, for finding its highest achievable value).
     Pairs of flows that may not both be positive in one step are declared in the ports
@@ -106,9 +106,7 @@ def _sum_over_steps(term_lists) -> LinearExpression:
 
 def _add_renewable_share(model: pyo.ConcreteModel, ctx: BuildContext, scenario: Scenario) -> None:
     share = scenario.targets.renewable_share_min
-    renewables = [model.asset[a.name].output_kw for a in scenario.assets if a.renewable]
-    terms = [((1 - share) * ctx.dt_h, var) for var in renewables]
-    terms += [(-(1 - share) * ctx.dt_h, model.grid.export_kw), (-share * ctx.dt_h, model.grid.import_kw)]
+    numerator, consumed = share_forms(model, ctx, scenario)["renewable_share"]
     model.targets.renewable_share_min = pyo.Constraint(
-        expr=_sum_over_steps([terms]) >= 0, doc=f"renewable share at least {share:g}"
+        expr=numerator.plus(consumed, -share).expr() >= 0, doc=f"renewable share at least {share:g}"
     )

@@ -11,7 +11,8 @@ The model is built and handed to HiGHS once (:class:`optimiser.run.Dispatch`): t
 end points change only the objective, the caps only the bound of one added row, and
 every re-solve is warm. Every point is checked by the independent check (including the
 cap), as a full run would be. The front is monotone: a looser cap cannot cost more.
-Emissions are the model's ``emissions_tco2`` (grid import x grid factor, gas, grey hydrogen).
+Emissions are the model's ``emissions_tco2`` on the scenario's ``objective.emissions_basis``
+(:func:`optimiser.targets.emission_form`: the national method by default, or the grid factor).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def write_pareto(front: pd.DataFrame, scenario: Scenario, out_dir: str | Path, o
 
             fig, ax = plt.subplots(figsize=(6, 4))
             ax.plot(front["emissions_tco2"], front["cost_cny"], "o-")
-            ax.set_xlabel("emissions [tCO2]")
+            ax.set_xlabel(f"emissions [tCO2, {scenario.objective.emissions_basis.replace('_', ' ')}]")
             ax.set_ylabel("cost [CNY]")
             ax.set_title(f"{scenario.park.name}: cost vs emissions ({len(front)} points)")
             ax.grid(True, alpha=0.3)

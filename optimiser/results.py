@@ -15,7 +15,8 @@ import xarray as xr
 from .assets import BuildContext
 from .assets.base import HEAT
 from .heat_levels import CASCADE, cascade_flow_name, cascade_flows, cascades, level_of
-from .accounting import energy_totals, share_terms
+from .accounting import emissions_by_basis, energy_totals, share_terms
+from .direct_rules import reexport_flows
 from .flows import asset_flows
 from .scenario import Scenario
 from .targets import target_shortfalls
@@ -32,7 +33,8 @@ MULTI_ENERGY_TOTALS = (
     "waste_heat_kwh_th", "waste_heat_curtailed_kwh_th", "chp_power_kwh", "chp_starts", "chp_start_cost_cny",
     "flexible_load_kwh", "load_shifted_kwh", "load_curtailed_kwh", "demand_response_kwh",
     "demand_response_revenue_cny", "demand_response_rebound_kwh", "ev_charged_kwh", "ev_v2g_kwh",
-    "ev_unserved_kwh", "ev_sessions",
+    "ev_unserved_kwh", "ev_sessions", "heat_purchased_gj", "heat_purchase_cny", "heat_purchase_emissions_tco2",
+    "non_fossil_heat_purchased_gj",
 )
 """KPIs summed over the assets' ``totals`` (0 when no asset contributes): a stable summary.json contract"""
 
@@ -54,14 +56,18 @@ def extract(model: pyo.ConcreteModel, scenario: Scenario, ctx: BuildContext) -> 
             data[f"{asset}_{flow}"] = ("time", np.asarray(values, dtype=float), {
                 "asset": asset, "kind": kind, "flow": flow, "units": (units or {}).get(flow) or units_of(flow)})
 
-    add("grid", "grid", scenario.grid.flows(model.grid, ctx))
+    flows = {"grid": scenario.grid.flows(model.grid, ctx)}
+    add("grid", "grid", flows["grid"])
     for asset in scenario.assets:
-        add(asset.name, asset.kind, asset.flows(model.asset[asset.name], ctx), asset.flow_units)
+        flows[asset.name] = asset.flows(model.asset[asset.name], ctx)
+        add(asset.name, asset.kind, flows[asset.name], asset.flow_units)
     if hasattr(model, "heat_cascade"):
         add(CASCADE, CASCADE, cascade_flows(model, scenario.heat_levels, ctx))
     for purchase in scenario.targets.green_purchases:
         add(purchase.name, purchase.kind, {"green_kw": np.array(
             [model.targets.green_kw[purchase.name, t].value for t in ctx.steps], dtype=float)})
+    for name, reexport_kw in reexport_flows(model, scenario, ctx, flows).items():
+        add(name, "direct_supply", {"reexport_kw": reexport_kw})
     add("grid", "grid", {
         "import_price_cny_per_kwh": scenario.import_prices(),
         "export_price_cny_per_kwh": scenario.tariff.export_cny_per_kwh,
@@ -92,7 +98,9 @@ def kpis(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
     flows = {a.name: asset_flows(ds, a.name) for a in scenario.assets}
     asset_cost = sum(a.cost_cny(flows[a.name], dt) for a in scenario.assets)
     storage_cost = sum(a.cost_cny(flows[a.name], dt) for a in scenario.assets if a.storage)
-    emissions = grid_emissions + sum(a.emissions_tco2(flows[a.name], dt) for a in scenario.assets)
+    energy = energy_totals(ds, scenario)
+    by_basis = emissions_by_basis(energy, ds, scenario)
+    emissions = by_basis[scenario.objective.emissions_basis]
     carbon_cost = scenario.objective.carbon_price_cny_per_tco2 * emissions
     totals = dict.fromkeys(MULTI_ENERGY_TOTALS, 0.0)
     for a in scenario.assets:
@@ -102,10 +110,10 @@ def kpis(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
     available = float(sum(f["available_kw"].sum() for f in renewables) * dt)
     generated = float(sum(f["output_kw"].sum() for f in renewables) * dt)
     demand = float(sum(asset_flows(ds, a.name)["demand_kw"].sum() for a in scenario.assets if a.kind == "demand") * dt)
-    energy = energy_totals(ds, scenario)
     green_cost = sum(dt * p.price_cny_per_mwh / 1000.0 * float(asset_flows(ds, p.name)["green_kw"].sum())
                      for p in scenario.targets.green_purchases)
-    shortfalls = target_shortfalls(share_terms(energy, scenario), scenario.targets)
+    terms = share_terms(energy, scenario)
+    shortfalls = target_shortfalls(terms, scenario.targets)
     penalty = sum(getattr(scenario.targets, name).penalty_cny_per_kwh * kwh for name, kwh in shortfalls.items()
                   if not getattr(scenario.targets, name).hard)
     cost = energy_cost + demand_charge + asset_cost + carbon_cost + green_cost + penalty
@@ -122,6 +130,9 @@ def kpis(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
         "asset_cost_cny": asset_cost,
         "carbon_cost_cny": carbon_cost,
         "emissions_tco2": emissions,
+        "emissions_basis": scenario.objective.emissions_basis,
+        "emissions_national_method_tco2": by_basis["national_method"],
+        "emissions_grid_factor_tco2": by_basis["grid_factor"],
         "grid_emissions_tco2": grid_emissions,
         "import_kwh": import_kwh,
         "export_kwh": export_kwh,
@@ -129,7 +140,7 @@ def kpis(ds: xr.Dataset, scenario: Scenario) -> dict[str, float]:
         "renewable_available_kwh": available,
         "renewable_generation_kwh": generated,
         "curtailment_kwh": available - generated,
-        "renewable_share": renewable_share(generated, import_kwh, export_kwh),
+        "renewable_share": renewable_share(*terms["renewable_share"], generated),
         "peak_import_kw": float(imp.max()),
         **totals,
     }
@@ -170,16 +181,13 @@ def heat_level_summary(ds: xr.Dataset, scenario: Scenario) -> dict[str, dict[str
     return out
 
 
-def renewable_share(generation_kwh: float, import_kwh: float, export_kwh: float) -> float:
-    """Share of the electricity the park consumed that came from on-site renewables [-].
-
-    Consumed electricity is renewable generation plus import minus export (so
-    storage losses count as consumption); export is taken to be renewable first.
-    """
-    consumed = generation_kwh + import_kwh - export_kwh
-    if consumed <= 0:
+def renewable_share(numerator_kwh: float, consumed_kwh: float, generation_kwh: float) -> float:
+    """Share of the electricity the park used that came from on-site renewables [-]: (generation - export)
+    / electricity consumed from every source (:func:`optimiser.accounting.share_terms`; storage losses count
+    as consumption); export is taken to be renewable first."""
+    if consumed_kwh <= 0:
         return 1.0 if generation_kwh > 0 else 0.0
-    return float(min(1.0, max(0.0, (generation_kwh - export_kwh) / consumed)))
+    return float(min(1.0, max(0.0, numerator_kwh / consumed_kwh)))
 
 
 def storage_summary(ds: xr.Dataset, scenario: Scenario) -> dict[str, dict[str, float]]:

@@ -102,6 +102,9 @@ class Targets(BaseModel):
         None, description="minimum non-fossil share of all energy (gas counts as fossil) [-]; number or {value, penalty_cny_per_kwh, year_to_date}")
     curtailment_rate_max: ShareTarget | None = Field(
         None, description="maximum curtailed / available energy of on-site and direct-supply plants [-]")
+    direct_supply_share_min: ShareTarget | None = Field(
+        None, description="minimum share of the park's electricity consumption self-consumed from all direct-supply "
+        "projects together [-] (seed 001: 0.50 'in principle'); park level")
     green_purchases: list[GreenPurchase] = Field(
         default_factory=list, description="green-power contracts and green certificates that may be bought")
 
@@ -112,11 +115,17 @@ class Objective(BaseModel):
     ``cost`` (default): energy cost + asset costs + soft-target penalties + carbon price x
     emissions (a positive carbon price makes it the weighted cost-emissions objective);
     ``emissions``: the model's emissions_tco2 alone. ``emissions_max_tco2`` caps emissions
-    (the epsilon constraint of ``parkdispatch pareto``).
+    (the epsilon constraint of ``parkdispatch pareto``). Emissions, in all three and in the
+    carbon price, are on ``emissions_basis`` (:func:`optimiser.targets.emission_form`).
     """
 
     model_config = ConfigDict(extra="forbid")
-    carbon_price_cny_per_tco2: float = Field(0.0, ge=0, description="price on grid-import emissions [CNY/tCO2]")
+    carbon_price_cny_per_tco2: float = Field(0.0, ge=0, description="price on emissions_tco2 [CNY/tCO2]")
+    emissions_basis: Literal["national_method", "grid_factor"] = Field(
+        "national_method", description="emissions the objective, cap, carbon price and Pareto front use: "
+        "'national_method' (park accounting: net import at accounting.grid_emission_factor_tco2_per_mwh, green "
+        "purchases at 0, no credit for re-exported direct supply) or 'grid_factor' (grid.emission_factor_tco2_per_mwh "
+        "on import); fuels and purchased heat in both")
     minimise: Literal["cost", "emissions"] = Field("cost", description="cost (weighted by the carbon price) or emissions")
     emissions_max_tco2: float | None = Field(None, ge=0, description="cap on emissions_tco2 over the horizon [tCO2]")
 

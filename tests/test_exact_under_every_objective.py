@@ -56,10 +56,11 @@ def _pool(max_paid_kw: float) -> dict:
 @pytest.mark.parametrize("max_paid_kw", [80, 150, 250])
 @pytest.mark.parametrize("step_minutes", [15, 60])
 def test_demand_response_paid_part_is_exact_under_minimise_emissions(build, max_paid_kw, step_minutes):
-    """Zero grid emissions: every schedule is an emissions optimum (0 tCO2), so the response r in step 1 may
+    """Zero grid emissions (on the grid-factor basis): every schedule is an emissions optimum (0 tCO2), so the response r in step 1 may
     be anything in [100, 200] kW; whatever it is, the paid part must be min(r, cap): the cap (80) below the
     request, r itself when the cap (250) exceeds the 200 kW limit, and either in between (150, binaries)."""
-    s = build(3, step_minutes, assets=[_pool(max_paid_kw)], objective={"minimise": "emissions"})
+    s = build(3, step_minutes, assets=[_pool(max_paid_kw)],
+              objective={"minimise": "emissions", "emissions_basis": "grid_factor"})
     r = optimise(s)
     assert r.summary["objective_cny"] == pytest.approx(0.0, abs=1e-9)
     f = asset_flows(r.dataset, "pool")
@@ -105,8 +106,8 @@ def test_electrolyser_stays_on_its_curve_at_a_negative_price(build, step_minutes
 
 
 def test_electrolyser_stays_on_its_curve_under_minimise_emissions(build):
-    """Zero-emission grid: every schedule is an emissions optimum; the hydrogen must still be on the curve."""
-    r = optimise(_electrolyser_park(build, 60, 0.1, minimise="emissions"))
+    """Zero-emission grid (grid-factor basis): every schedule is an emissions optimum; the hydrogen must still be on the curve."""
+    r = optimise(_electrolyser_park(build, 60, 0.1, minimise="emissions", emissions_basis="grid_factor"))
     f = asset_flows(r.dataset, "ely")
     np.testing.assert_allclose(f["power_kw"], [50, 50 + 275 / 9], atol=1e-6)
     np.testing.assert_allclose(f["hydrogen_kg_per_h"], [1.0, 1.5], atol=1e-6)

@@ -64,6 +64,8 @@ def test_curtailment_when_export_is_capped(build):
     """500 kW of PV, 100 kW load, export capped at 300 kW, paid 0.4 CNY/kWh, for one hour.
 
     Best: serve the load, export 300 kWh (revenue 120 CNY), curtail 100 kWh. Optimum -120 CNY.
+    Emissions on the national method (default basis): the on-site PV's 300 kWh export is credited
+    at 0.8325 tCO2/MWh: -0.24975 tCO2; on the physical grid factor (no import): 0.
     """
     s = build(1, tariff={"import_cny_per_kwh": 0.5, "export_cny_per_kwh": 0.4},
               grid={"import_limit_kw": 1000, "export_limit_kw": 300, "emission_factor_tco2_per_mwh": 0.6},
@@ -74,7 +76,9 @@ def test_curtailment_when_export_is_capped(build):
     assert r.summary["curtailment_kwh"] == pytest.approx(100.0, abs=1e-6)
     assert r.summary["export_kwh"] == pytest.approx(300.0, abs=1e-6)
     assert r.summary["renewable_share"] == pytest.approx(1.0)
-    assert r.summary["emissions_tco2"] == pytest.approx(0.0, abs=1e-9)
+    assert r.summary["emissions_tco2"] == pytest.approx(-0.24975, abs=1e-9)
+    assert r.summary["emissions_basis"] == "national_method"
+    assert r.summary["emissions_grid_factor_tco2"] == pytest.approx(0.0, abs=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -98,15 +102,19 @@ def test_flow_battery_pump_load_changes_optimum(build, pump_fraction, expected_c
     assert r.summary["objective_cny"] == pytest.approx(expected_cny, abs=1e-6)
 
 
-def test_carbon_price_adds_to_import_cost(build):
-    """100 kWh imported at 0.5 CNY/kWh, 0.6 tCO2/MWh, 200 CNY/tCO2: 50 + 0.06 * 200 = 62 CNY."""
+@pytest.mark.parametrize(("basis", "tco2"), [("grid_factor", 0.06), ("national_method", 0.08325)])
+def test_carbon_price_adds_to_import_cost(build, basis, tco2):
+    """100 kWh imported at 0.5 CNY/kWh, 200 CNY/tCO2. Physical grid factor 0.6 tCO2/MWh:
+    50 + 0.06 * 200 = 62 CNY; national method 0.8325 tCO2/MWh: 50 + 0.08325 * 200 = 66.65 CNY."""
     s = build(1, grid={"import_limit_kw": 1000, "export_limit_kw": 0, "emission_factor_tco2_per_mwh": 0.6},
-              objective={"carbon_price_cny_per_tco2": 200},
+              objective={"carbon_price_cny_per_tco2": 200, "emissions_basis": basis},
               assets=[{"name": "load", "kind": "demand", "demand_kw": 100}])
     r = optimise(s)
-    assert r.summary["objective_cny"] == pytest.approx(62.0, abs=1e-9)
-    assert r.summary["emissions_tco2"] == pytest.approx(0.06, abs=1e-12)
-    assert r.summary["carbon_cost_cny"] == pytest.approx(12.0, abs=1e-9)
+    assert r.summary["objective_cny"] == pytest.approx(50 + 200 * tco2, abs=1e-9)
+    assert r.summary["emissions_tco2"] == pytest.approx(tco2, abs=1e-12)
+    assert r.summary["carbon_cost_cny"] == pytest.approx(200 * tco2, abs=1e-9)
+    assert r.summary["emissions_national_method_tco2"] == pytest.approx(0.08325, abs=1e-12)
+    assert r.summary["emissions_grid_factor_tco2"] == pytest.approx(0.06, abs=1e-12)
 
 
 def test_infeasible_import_limit_names_the_balance(build):

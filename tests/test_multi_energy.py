@@ -30,8 +30,9 @@ def electrolyser(**overrides) -> dict:
 
 
 def heat_pump_versus_gas(build):
-    """Heat 100 kW_th for 2 h from a 60 kW_th heat pump (COP 4 then 2) or a gas boiler."""
-    return build(2, tariff=tariff(0.8), objective={"carbon_price_cny_per_tco2": 100},
+    """Heat 100 kW_th for 2 h from a 60 kW_th heat pump (COP 4 then 2) or a gas boiler; carbon priced on
+    the physical grid factor (0 here), so only the gas carries a carbon cost."""
+    return build(2, tariff=tariff(0.8), objective={"carbon_price_cny_per_tco2": 100, "emissions_basis": "grid_factor"},
                  assets=[{"name": "heat_load", "kind": "heat_demand", "demand_kw_th": 100},
                          {"name": "hp", "kind": "heat_pump", "capacity_kw_th": 60, "cop": [4, 2]},
                          {"name": "boiler", "kind": "gas_boiler", "capacity_kw_th": 200, "efficiency": 0.9,
@@ -71,8 +72,10 @@ def test_electrolyser_minimum_load_mip_versus_relaxed_lp(build, relax, expected_
         assert r.summary["hydrogen_bought_kg"] == pytest.approx(0.4, abs=1e-9)
         assert r.summary["hydrogen_purchase_cny"] == pytest.approx(4.0, abs=1e-9)
         assert r.summary["electrolyser_starts"] == pytest.approx(1.0)
-        # grey hydrogen's default 11.2 kgCO2/kg counts in the park's emissions
-        assert r.summary["emissions_tco2"] == pytest.approx(0.4 * 11.2 / 1000, abs=1e-12)
+        # grey hydrogen's default 11.2 kgCO2/kg counts in the park's emissions: alone on the grid factor (0
+        # here); on the national method (default basis) with the 80 kWh import at 0.8325 tCO2/MWh
+        assert r.summary["emissions_grid_factor_tco2"] == pytest.approx(0.4 * 11.2 / 1000, abs=1e-12)
+        assert r.summary["emissions_tco2"] == pytest.approx(0.4 * 11.2 / 1000 + 0.08 * 0.8325, abs=1e-12)
 
 
 def test_heat_pump_versus_gas_boiler(build):
@@ -129,7 +132,8 @@ def test_grey_hydrogen_covers_a_too_small_electrolyser(build):
     """3 kg/h of demand for 1 h; a 100 kW electrolyser at 50 kWh/kg makes at most 2 kg/h.
 
     Electrolysis 2 kg: 100 kWh x 0.1 = 10 CNY; the missing 1 kg is bought at 20 CNY/kg.
-    Optimum 30 CNY; 1 kg at 10 kgCO2/kg emits 0.01 tCO2.
+    Optimum 30 CNY; 1 kg at 10 kgCO2/kg emits 0.01 tCO2 (grid factor 0); on the national method the
+    100 kWh import adds 0.1 x 0.8325 = 0.08325 tCO2.
     """
     station = {"name": "station", "kind": "hydrogen_demand", "demand_kg_per_h": 3.0,
                "grey_purchase_cny_per_kg": 20.0, "grey_emission_kg_co2_per_kg": 10.0}
@@ -137,7 +141,8 @@ def test_grey_hydrogen_covers_a_too_small_electrolyser(build):
     assert r.summary["objective_cny"] == pytest.approx(30.0, abs=1e-6)
     assert r.summary["hydrogen_produced_kg"] == pytest.approx(2.0, abs=1e-9)
     assert r.summary["hydrogen_bought_kg"] == pytest.approx(1.0, abs=1e-9)
-    assert r.summary["emissions_tco2"] == pytest.approx(0.01, abs=1e-12)
+    assert r.summary["emissions_grid_factor_tco2"] == pytest.approx(0.01, abs=1e-12)
+    assert r.summary["emissions_tco2"] == pytest.approx(0.01 + 0.08325, abs=1e-12)
 
 
 def test_hydrogen_shortfall_without_purchase_names_the_hydrogen_balance(build):

@@ -46,15 +46,15 @@ def test_park_carbon_accounting_worked_example(build, method, kgce):
 
     CO2: electricity 0.8325 x (600 - 100 - 0) / 1000 = 0.41625 t; gas 10 x 0.002 = 0.02 t;
     park 0.43625 tCO2.
-    Energy: calorific (1000 x 0.1229 + 10 x 1.2143) / 1000 = 0.135043 tce -> intensity
-    0.43625 / 0.135043 = 3.230452 tCO2/tce; coal-equivalent (1000 x 0.3 + 12.143) / 1000 =
-    0.312143 tce -> 1.397597 tCO2/tce. Annualised 0.135043 x 8760 = 1183 tce/yr < 1 Mtce:
-    limit 0.20 (fail).
-    Shares: green 500 / 1000 = 0.5 (pass, target 0.5); non-fossil 500 x k / (1000 k + 12.143)
-    = 61.45 / 135.043 = 0.455040 (calorific) or 150 / 312.143 = 0.480549; clean (natural gas
-    counts as clean by default) (500 k + 12.143) / (1000 k + 12.143) = 73.593 / 135.043 =
-    0.544960 or 162.143 / 312.143 = 0.519451, below the 910号 guide 0.90 (fail); curtailment 0
-    (pass, <= 0.05).
+    Energy: the gas's tce from its own heating value, 10 m3 x 10 kWh/m3 x 3.6 MJ/kWh / 29.3076
+    MJ/kgce = 12.283503 kgce (was the fixed 1.2143 kgce/m3, which disagreed with the heating value).
+    Calorific (1000 x 0.1229 + 12.283503) / 1000 = 0.135184 tce -> intensity 0.43625 / 0.135184 =
+    3.227095 tCO2/tce; coal-equivalent (1000 x 0.3 + 12.283503) / 1000 = 0.312284 tce -> 1.396968
+    tCO2/tce. Annualised 0.135184 x 8760 = 1184 tce/yr < 1 Mtce: limit 0.20 (fail).
+    Shares: green 500 / 1000 = 0.5 (pass, target 0.5); non-fossil 500 x k / (1000 k + 12.2835)
+    = 61.45 / 135.1835 = 0.454567 (calorific) or 150 / 312.2835 = 0.480333; clean (natural gas
+    counts as clean by default) (500 k + 12.2835) / (1000 k + 12.2835) = 0.545433 or 0.519667,
+    below the 910号 guide 0.90 (fail); curtailment 0 (pass, <= 0.05).
     """
     r = optimise(accounting_park(build, electricity_tce_method=method))
     s = r.summary
@@ -65,9 +65,9 @@ def test_park_carbon_accounting_worked_example(build, method, kgce):
     assert acc["electricity_emissions_tco2"] == pytest.approx(0.41625, abs=1e-9)
     assert acc["fuel_emissions_tco2"] == pytest.approx(0.02, abs=1e-12)
     assert acc["park_emissions_tco2"] == pytest.approx(0.43625, abs=1e-9)
-    energy = (1000 * kgce + 12.143) / 1000
+    energy = (1000 * kgce + 360 / 29.3076) / 1000
     assert acc["energy_consumption_tce"] == pytest.approx(energy, rel=1e-9)
-    expected = {"calorific": (3.230452, 0.544960, 0.455040), "coal_equivalent": (1.397597, 0.519451, 0.480549)}[method]
+    expected = {"calorific": (3.227095, 0.545433, 0.454567), "coal_equivalent": (1.396968, 0.519667, 0.480333)}[method]
     assert k["carbon_intensity_tco2_per_tce"]["value"] == pytest.approx(expected[0], abs=1e-6)
     assert k["carbon_intensity_tco2_per_tce"]["target"] == 0.20
     assert k["carbon_intensity_tco2_per_tce"]["pass"] is False
@@ -87,10 +87,10 @@ def test_carbon_intensity_limit_by_park_size(build):
     assert s["kpis"]["carbon_intensity_tco2_per_tce"]["pass"] is True
 
 
-def direct_park(build, load_kw=700, **rules):
+def direct_park(build, load_kw=700, targets=None, **rules):
     """1 h: a 1000 kW direct-supply PV plant on a 1000 kW line, export paid 0.4 CNY/kWh through
     its own 1000 kW connection; park load ``load_kw``; grid import 0.5 CNY/kWh."""
-    return build(1, assets=[
+    return build(1, targets=targets or {}, assets=[
         {"name": "load", "kind": "demand", "demand_kw": load_kw},
         {"name": "direct", "kind": "direct_supply", "line_limit_kw": 1000, "export_limit_kw": 1000,
          "export_cny_per_kwh": 0.4, "rules": rules,
@@ -120,7 +120,7 @@ def test_direct_supply_export_cap_binds(build, cap, export, expected_cny):
     assert kpis["direct_export_ratio"]["value"] == pytest.approx(export / 1000)
     assert kpis["direct_export_ratio"]["pass"] is (True if cap is not None else None)
     assert kpis["direct_share_of_consumption"]["value"] == pytest.approx(1.0)  # the line serves all 700 kWh
-    assert kpis["direct_direct_supply_share"]["target"] is None  # rule off by default
+    assert kpis["direct_supply_share"]["target"] is None  # park-level rule off by default
 
 
 def test_direct_supply_self_consumption_rule_is_infeasible_for_a_small_load(build):
@@ -131,11 +131,11 @@ def test_direct_supply_self_consumption_rule_is_infeasible_for_a_small_load(buil
 
 def test_direct_supply_load_share_rule(build):
     """Load 3000 kW: the line brings at most 1000 kWh = 33.3 % of consumption. The 30 % rule
-    holds; ``direct_supply_share_min: 0.5`` (seed 001) cannot (needs 1500 kWh)."""
+    holds; ``targets.direct_supply_share_min: 0.5`` (seed 001, park level) cannot (needs 1500 kWh)."""
     r = optimise(direct_park(build, load_kw=3000))
     assert r.summary["objective_cny"] == pytest.approx(2000 * 0.5, abs=1e-6)
-    with pytest.raises(InfeasibleError, match="direct_share_min"):
-        optimise(direct_park(build, load_kw=3000, direct_supply_share_min=0.5))
+    with pytest.raises(InfeasibleError, match="direct_supply_share_min"):
+        optimise(direct_park(build, load_kw=3000, targets={"direct_supply_share_min": 0.5}))
 
 
 def test_direct_supply_load_share_rises_to_35_percent_in_2030():
@@ -228,21 +228,26 @@ def tradeoff_spec() -> dict:
                                    "plants": [{"name": "pv1", "technology": "pv", "available_kw": 100}]}])
 
 
-def test_emissions_objective_and_cap():
+@pytest.mark.parametrize(("basis", "cap"), [("grid_factor", 0.03), ("national_method", 0.041625)])
+def test_emissions_objective_and_cap(basis, cap):
     """Minimising emissions takes all 100 kWh from the line: 0 tCO2 (the objective), cost 80 CNY.
-    A cap of 0.03 tCO2 allows g = 50 kWh: 25 + 40 = 65 CNY."""
+    A cap allowing g = 50 kWh costs 25 + 40 = 65 CNY: 0.03 tCO2 on the physical grid factor
+    (0.6 tCO2/MWh), 0.041625 on the national method (0.8325)."""
     spec = tradeoff_spec()
-    r = optimise(scenario_from_dict({**spec, "objective": {"minimise": "emissions"}}))
+    r = optimise(scenario_from_dict({**spec, "objective": {"minimise": "emissions", "emissions_basis": basis}}))
     assert r.summary["objective_cny"] == pytest.approx(0.0, abs=1e-9)
     assert r.summary["emissions_tco2"] == pytest.approx(0.0, abs=1e-9)
-    r = optimise(scenario_from_dict({**spec, "objective": {"emissions_max_tco2": 0.03}}))
+    r = optimise(scenario_from_dict({**spec, "objective": {"emissions_max_tco2": cap, "emissions_basis": basis}}))
     assert r.summary["objective_cny"] == pytest.approx(65.0, abs=1e-6)
-    assert r.summary["emissions_tco2"] == pytest.approx(0.03, abs=1e-9)
+    assert r.summary["emissions_tco2"] == pytest.approx(cap, abs=1e-9)
+    assert r.summary["emissions_grid_factor_tco2"] == pytest.approx(0.03, abs=1e-9)
+    assert r.summary["emissions_national_method_tco2"] == pytest.approx(0.041625, abs=1e-9)
 
 
 def test_pareto_front_is_monotone_between_the_single_objective_optima(tmp_path, capsys):
-    """5 points from E_min = 0 (cost 80) to E_max = 0.06 tCO2 (cost optimum 50): caps 0, 0.015,
-    0.03, 0.045, 0.06 give costs 80, 72.5, 65, 57.5, 50. The front is monotone and its end points
+    """5 points from E_min = 0 (cost 80) to E_max = 100 kWh x 0.8325 = 0.08325 tCO2 on the national
+    method (cost optimum 50): caps 0, 0.0208125, 0.041625, 0.0624375, 0.08325 give costs 80, 72.5, 65,
+    57.5, 50. The front is monotone and its end points
     are the emissions optimum and the cost optimum; the CLI writes csv, json and png atomically."""
     import json
 
@@ -253,7 +258,7 @@ def test_pareto_front_is_monotone_between_the_single_objective_optima(tmp_path, 
     spec = tradeoff_spec()
     s = scenario_from_dict(spec)
     front = pareto_front(s, 5)
-    np.testing.assert_allclose(front["emissions_tco2"], [0, 0.015, 0.03, 0.045, 0.06], atol=1e-8)
+    np.testing.assert_allclose(front["emissions_tco2"], [0, 0.0208125, 0.041625, 0.0624375, 0.08325], atol=1e-8)
     np.testing.assert_allclose(front["cost_cny"], [80, 72.5, 65, 57.5, 50], atol=1e-5)
     assert (np.diff(front["cost_cny"]) <= 1e-9).all() and (np.diff(front["emissions_tco2"]) >= -1e-12).all()
     cost_opt = optimise(s).summary["objective_cny"]
@@ -291,8 +296,9 @@ def test_annual_green_target_carried_into_a_daily_run(build, rest_kwh, rest_shar
 
 
 def test_zhangye_scenario_solves_with_all_rules_active():
-    """The bundled Zhangye scenario (direct wind + PV under all four direct-supply rules,
-    electrolysis with offtake, flow battery, clean share >= 0.80) solves and meets every rule."""
+    """The bundled Zhangye scenario (direct wind + PV under the three project rules and the park's
+    direct-supply share, electrolysis with offtake, flow battery, clean share >= 0.80 as an annual aim
+    carried year to date) solves and meets every rule."""
     from pathlib import Path
 
     from optimiser.scenario import load_scenario
@@ -301,7 +307,13 @@ def test_zhangye_scenario_solves_with_all_rules_active():
     r = optimise(s)
     summary, acc = r.summary, r.summary["accounting"]
     assert summary["status"] == "optimal"
-    assert summary["kpis"]["clean_energy_share"]["value"] >= 0.80 - 1e-9
+    clean = summary["kpis"]["clean_energy_share"]
+    # the year so far (80.5 %) carries the day: the annual aim, not the day, must reach 0.80
+    n0, d0 = 106_904_000, 132_800_000
+    day_n = clean["value"] * acc["energy_consumption_tce"] * 1000 / acc["electricity_kgce_per_kwh"]
+    day_d = acc["energy_consumption_tce"] * 1000 / acc["electricity_kgce_per_kwh"]
+    assert clean["year_to_date_value"] == pytest.approx((n0 + day_n) / (d0 + day_d), abs=1e-9)
+    assert clean["year_to_date_value"] >= 0.80 and clean["pass"] is True
     available = summary["direct_supply_available_kwh"]
     assert summary["direct_supply_self_kwh"] >= 0.60 * available - 1e-3
     assert summary["direct_supply_export_kwh"] <= 0.20 * available + 1e-3

@@ -23,6 +23,7 @@ from .flow_battery import FlowBattery
 from .fuel_cell import FuelCell
 from .grid import Grid
 from .heat_demand import HeatDemand
+from .heat_purchase import HeatPurchase
 from .heat_pump import HeatPump
 from .hydrogen_demand import HydrogenDemand
 from .hydrogen_storage import HydrogenStorage
@@ -44,12 +45,13 @@ ASSET_KINDS = (
     DirectSupply,
     WasteHeat,
     CHP,
+    HeatPurchase,
 )
 
 Asset = Annotated[Union[ASSET_KINDS], Field(discriminator="kind")]
 
 __all__ = [
     "ASSET_KINDS", "Asset", "AssetBase", "Battery", "BuildContext", "Demand", "ElectricBoiler", "Electrolyser",
-    "FlowBattery", "FuelCell", "GasBoiler", "Grid", "HeatDemand", "HeatPump", "HydrogenDemand", "HydrogenStorage",
+    "FlowBattery", "FuelCell", "GasBoiler", "Grid", "HeatDemand", "HeatPump", "HeatPurchase", "HydrogenDemand", "HydrogenStorage",
     "PV", "Ports", "RESERVED_NAMES", "Storage", "ThermalStorage", "Wind",
 ]

@@ -52,6 +52,9 @@ BUSES = (ELECTRICITY, HEAT, HYDROGEN)
 BUS_UNITS = {ELECTRICITY: "kW", HEAT: "kW_th", HYDROGEN: "kg/h"}
 BALANCE_NAMES = {ELECTRICITY: "bus_balance", HEAT: "heat_balance", HYDROGEN: "hydrogen_balance"}
 
+MJ_PER_KGCE = 29.3076
+"""one kg of standard coal equivalent [MJ/kgce] (GB/T 2589-2020)"""
+
 RESERVED_NAMES = {"grid", "objective", "targets", "heat_cascade", *BALANCE_NAMES.values()}
 
 
@@ -166,14 +169,18 @@ class FuelUse:
     """Fuel an asset burns or buys, as a linear term of one of its variables.
 
     Per step the quantity is ``coef[t] * var[t]`` in the fuel's unit (``gas_m3``: m3 of
-    natural gas; ``grey_hydrogen_kg``: kg of bought fossil hydrogen); each unit emits
-    ``tco2_per_unit``. Targets and the emissions objective read fuels only through this.
+    natural gas; ``grey_hydrogen_kg``: kg of bought fossil hydrogen; ``heat_gj``: GJ of
+    purchased heat or steam); each unit emits ``tco2_per_unit`` and is ``kgce_per_unit``
+    of energy [kgce] (``non_fossil``: counts as non-fossil energy). Targets and the
+    emissions objective read fuels only through this.
     """
 
     fuel: str
     coef: Coef
     var: pyo.Var
     tco2_per_unit: float
+    kgce_per_unit: float = 0.0
+    non_fossil: bool = False
 
 
 def values(var: pyo.Var) -> np.ndarray:
@@ -193,6 +200,11 @@ class AssetBase(BaseModel):
     """has charge_kw / discharge_kw / soc_kwh flows (a :class:`~optimiser.assets.storage.Storage`)"""
     flow_units: ClassVar[dict[str, str]] = {}
     """units of flows whose name suffix does not tell them (thermal storage's ``charge_kw`` is kW_th)"""
+    supply_flows: ClassVar[tuple[str, ...]] = ()
+    """flows [kW] that are the asset's gross electricity supply into the park bus (generation, storage
+    discharge, V2G); the park's export is attributed to them before direct supply (:mod:`optimiser.direct_rules`)"""
+    fuel_generation: ClassVar[bool] = False
+    """its electricity comes from a fuel (gas CHP, fuel cell): counted in the park's electricity consumed"""
 
     def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:  # pragma: no cover - interface
         raise NotImplementedError
@@ -226,6 +238,14 @@ class AssetBase(BaseModel):
     def fuel_use(self, block: pyo.Block, ctx: BuildContext) -> list[FuelUse]:
         """The model's fuel terms of an emitting asset (must match ``emissions_tco2``); none by default."""
         return []
+
+    def supply_terms(self, block: pyo.Block) -> list[tuple[Coef, pyo.Var]]:
+        """The model's terms of the gross electricity supply (``supply_flows``) [kW]."""
+        return [(1.0, block.component(f)) for f in self.supply_flows if block.component(f) is not None]
+
+    def supply_kw(self, flows: dict[str, np.ndarray]) -> np.ndarray | float:
+        """Gross electricity supply into the park bus from a solution [kW] (0 if none)."""
+        return sum((flows[f] for f in self.supply_flows if f in flows), 0.0)
 
     def totals(self, flows: dict[str, np.ndarray], dt_h: float) -> dict[str, float]:
         """The asset's contributions to park-wide KPIs (summed over assets by key), e.g. ``gas_m3``."""

@@ -14,15 +14,16 @@ the heat bus and a fuel input of :math:`q_t / \\eta`:
   :math:`e` [tCO2/m3]; emissions :math:`\\sum_t \\Delta t\\, v_t e` [tCO2] count in
   ``emissions_tco2``.
 
-Default gas properties: the IPCC default CO2 emission factor of natural gas,
-56,100 kg/TJ (2006 IPCC Guidelines, Vol. 2, ch. 1, table 1.4), at a typical lower
-heating value of 35.9 MJ/m3 (= 9.97 kWh/m3; IPCC table 1.2 gives 48.0 MJ/kg, about
-36 MJ/m3 at 0.75 kg/m3), so
-:math:`e = 56.1\\ \\text{t/TJ} \\times 35.9\\ \\text{MJ/m}^3 = 0.002014\\ \\text{tCO}_2/\\text{m}^3`.
-The Chinese enterprise GHG accounting guidelines (NDRC, 2013-2015) use a lower
-heating value of 389.31 GJ per 10^4 Nm3 (10.81 kWh/m3), 15.32 tC/TJ and 99 %
-oxidation, about 0.002165 tCO2/m3 (verify against the guideline you report under):
-set both fields together when using that method.
+Default gas properties: the Chinese national method (enterprise GHG accounting
+guidelines, NDRC 2013-2015, as used by the park carbon accounting of seed ``001``):
+lower heating value 389.31 GJ per 10^4 Nm3 (38.931 MJ/m3 = 10.814 kWh/m3), carbon
+content 15.32 tC/TJ, oxidation 99 %:
+:math:`e = 0.038931 \\times 15.32 \\times 10^{-3} \\times 0.99 \\times 44/12 = 0.002165\\ \\text{tCO}_2/\\text{m}^3`
+(verify against the guideline you report under). The energy of the gas in tce follows
+from the same heating value: 38.931 / 29.3076 = 1.3284 kgce/m3 (GB/T 2589-2020 gives a
+range of 1.1000-1.3300 with the reference 1.2143 kgce/m3 at 35.588 MJ/m3). For the IPCC
+2006 default (56.1 tCO2/TJ) at 35.9 MJ/m3 set ``lhv_kwh_per_m3: 9.97`` and
+``emission_factor_tco2_per_m3: 0.002014`` together.
 """
 
 from __future__ import annotations
@@ -34,12 +35,19 @@ from ..lazy import pyo
 from pydantic import Field
 
 from ..series import NonNegativeSeries
-from .base import FuelUse, ELECTRICITY, HEAT, HeatAsset, BuildContext, Ports, bound_violations, values
+from .base import MJ_PER_KGCE, FuelUse, ELECTRICITY, HEAT, HeatAsset, BuildContext, Ports, bound_violations, values
 
-GAS_LHV_KWH_PER_M3 = 9.97
-"""typical lower heating value of natural gas, 35.9 MJ/m3 [kWh/m3]"""
-GAS_EMISSION_FACTOR_TCO2_PER_M3 = 0.002014
-"""IPCC 2006 default 56.1 tCO2/TJ at 35.9 MJ/m3 [tCO2/m3]"""
+GAS_LHV_MJ_PER_M3 = 38.931
+"""national method default lower heating value of natural gas, 389.31 GJ/10^4 Nm3 [MJ/m3]"""
+GAS_LHV_KWH_PER_M3 = GAS_LHV_MJ_PER_M3 / 3.6
+"""the same in kWh/m3 (10.814)"""
+GAS_EMISSION_FACTOR_TCO2_PER_M3 = round(GAS_LHV_MJ_PER_M3 * 1e-3 * 15.32e-3 * 0.99 * 44.0 / 12.0, 7)
+"""national method: 389.31 GJ/10^4 Nm3 x 15.32 tC/TJ x 99 % oxidation x 44/12 = 0.002165 [tCO2/m3]"""
+
+
+def gas_kgce_per_m3(lhv_kwh_per_m3: float) -> float:
+    """Energy of one m3 of gas in standard coal from its heating value [kgce/m3]."""
+    return lhv_kwh_per_m3 * 3.6 / MJ_PER_KGCE
 
 
 class _Boiler(HeatAsset):
@@ -91,7 +99,7 @@ class GasBoiler(_Boiler):
     efficiency: float = Field(0.92, gt=0, le=1, description="heat out / gas energy in (lower heating value) [-]")
     gas_price_cny_per_m3: NonNegativeSeries = Field(description="natural gas price [CNY/m3]; constant or series")
     emission_factor_tco2_per_m3: float = Field(
-        GAS_EMISSION_FACTOR_TCO2_PER_M3, ge=0, description="CO2 from burning one m3 of gas [tCO2/m3] (IPCC default)")
+        GAS_EMISSION_FACTOR_TCO2_PER_M3, ge=0, description="CO2 from burning one m3 of gas [tCO2/m3] (national method default)")
     lhv_kwh_per_m3: float = Field(GAS_LHV_KWH_PER_M3, gt=0, description="lower heating value of the gas [kWh/m3]")
 
     def gas_per_heat(self) -> float:
@@ -105,7 +113,8 @@ class GasBoiler(_Boiler):
         return ports
 
     def fuel_use(self, block: pyo.Block, ctx: BuildContext) -> list[FuelUse]:
-        return [FuelUse("gas_m3", ctx.dt_h * self.gas_per_heat(), block.heat_kw_th, self.emission_factor_tco2_per_m3)]
+        return [FuelUse("gas_m3", ctx.dt_h * self.gas_per_heat(), block.heat_kw_th, self.emission_factor_tco2_per_m3,
+                        gas_kgce_per_m3(self.lhv_kwh_per_m3))]
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         heat = values(block.heat_kw_th)

@@ -57,7 +57,7 @@ Cost per horizon: the gas above plus :math:`\\sum_t C y_t` (``chp_starts`` and
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from ..lazy import pyo
@@ -65,7 +65,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..series import NonNegativeSeries
 from .base import FuelUse, ELECTRICITY, HEAT, HeatAsset, BuildContext, Ports, bound_violations, values
-from .boiler import GAS_EMISSION_FACTOR_TCO2_PER_M3, GAS_LHV_KWH_PER_M3
+from .boiler import GAS_EMISSION_FACTOR_TCO2_PER_M3, GAS_LHV_KWH_PER_M3, gas_kgce_per_m3
 from .commitment import COMMITMENT_FIELDS, Commitment
 
 
@@ -104,11 +104,13 @@ class CHP(Commitment, HeatAsset):
     """Gas CHP: a convex (electric, heat) operating region with fuel linear in the mix of its vertices."""
 
     kind: Literal["chp"]
+    supply_flows: ClassVar[tuple[str, ...]] = ("power_kw",)
+    fuel_generation: ClassVar[bool] = True
     vertices: list[ChpVertex] = Field(min_length=1, description="corners of the convex operating region")
     on_off: bool = Field(False, description="on/off binary: weights sum to on (MIP); else they sum to 1 (LP)")
     gas_price_cny_per_m3: NonNegativeSeries = Field(description="natural gas price [CNY/m3]; constant or series")
     emission_factor_tco2_per_m3: float = Field(
-        GAS_EMISSION_FACTOR_TCO2_PER_M3, ge=0, description="CO2 from burning one m3 of gas [tCO2/m3] (IPCC default)")
+        GAS_EMISSION_FACTOR_TCO2_PER_M3, ge=0, description="CO2 from burning one m3 of gas [tCO2/m3] (national method default)")
     lhv_kwh_per_m3: float = Field(GAS_LHV_KWH_PER_M3, gt=0, description="lower heating value of the gas [kWh/m3]")
 
     @model_validator(mode="after")
@@ -168,7 +170,8 @@ class CHP(Commitment, HeatAsset):
         return ports
 
     def fuel_use(self, block: pyo.Block, ctx: BuildContext) -> list[FuelUse]:
-        return [FuelUse("gas_m3", ctx.dt_h / self.lhv_kwh_per_m3, block.fuel_kw, self.emission_factor_tco2_per_m3)]
+        return [FuelUse("gas_m3", ctx.dt_h / self.lhv_kwh_per_m3, block.fuel_kw, self.emission_factor_tco2_per_m3,
+                        gas_kgce_per_m3(self.lhv_kwh_per_m3))]
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         out = {"power_kw": values(block.power_kw), "heat_kw_th": values(block.heat_kw_th)}

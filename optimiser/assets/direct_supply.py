@@ -15,27 +15,30 @@ and curtailment :math:`a_t - s_t - x_t` (``curtailed_kw``):
 Bus injection :math:`s_t`. Cost per step :math:`\\Delta t\\,(\\pi^{s}_t s_t - \\pi^{x}_t x_t)`
 with the price the park pays the project :math:`\\pi^s` (``energy_price_cny_per_kwh``,
 default 0: a park-owned project) and the price the project is paid for export
-:math:`\\pi^x` (``export_cny_per_kwh``). Export does not pass through the park's
-grid connection, so it is not park export.
+:math:`\\pi^x` (``export_cny_per_kwh``).
+
+Power sent to the park that leaves it again through the park's grid connection is
+still the project's export, not its self-consumption: the park's export is split per
+step into a direct-supply part :math:`r_t` and the rest (:mod:`optimiser.direct_rules`,
+which also builds and checks the rules below, since they need park-level flows).
 
 Rules (NDRC/NEA 发改能源〔2025〕650号 on green-power direct connection, external to
 the seed documents: verify the wording against the notice; each is a scenario
-field, ``null`` switches it off). Over the horizon, with available energy
-:math:`A = \\sum_t \\Delta t\\, a_t`, self-consumption :math:`S = \\sum_t \\Delta t\\, s_t`,
-export :math:`X = \\sum_t \\Delta t\\, x_t` and the park's electricity consumption
+field, ``null`` switches it off). Annual, per project, with available energy
+:math:`A = \\sum_t \\Delta t\\, a_t`, self-consumption :math:`S = \\sum_t \\Delta t\\,(s_t - r_t)`,
+export :math:`X = \\sum_t \\Delta t\\,(x_t + r_t)` and the park's electricity consumption
 :math:`C` (see :mod:`optimiser.targets`):
 
 * ``self_min_fraction_of_available`` :math:`\\alpha` [0.60]: :math:`S \\ge \\alpha A`;
-* ``self_min_fraction_of_load`` :math:`\\beta` ["auto": 0.30, 0.35 when the horizon
-  starts in 2030 or later]: :math:`S \\ge \\beta C`;
-* ``export_max_fraction_of_available`` :math:`\\gamma` [0.20]: :math:`X \\le \\gamma A`;
-* ``direct_supply_share_min`` :math:`\\delta` [off; 0.50 is the whitepaper's "in
-  principle" share, seed ``001``]: :math:`S \\ge \\delta C`.
+* ``self_min_fraction_of_load`` :math:`\\beta` ["auto": 0.30; 0.35 by
+  ``load_fraction_35_by_year`` (2030, "2030年前")]: :math:`S \\ge \\beta C`;
+* ``export_max_fraction_of_available`` :math:`\\gamma` [0.20]: :math:`X \\le \\gamma A`.
 
-The notice's rules are annual; a shorter horizon applies them to that horizon,
-which is stricter than the annual rule (see the annual carry-over in the README).
-The first and third rules are built here; the two that need the park's
-consumption are built by :mod:`optimiser.targets`.
+A run shorter than a year carries the year so far (``year_to_date``: A0, S0, X0, C0)
+and assumes the rest of the year complies exactly: :math:`S - \\alpha A \\ge \\alpha A_0 - S_0`,
+:math:`\\gamma A - X \\ge X_0 - \\gamma A_0`, :math:`S - \\beta C \\ge \\beta C_0 - S_0`.
+The whitepaper's "direct supply >= 50 % of park electricity" (seed ``001``) binds the park,
+summed over projects: ``targets.direct_supply_share_min``.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from typing import Literal
 
 import numpy as np
 from ..lazy import pyo
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..series import NonNegativeSeries
 from .base import AssetBase, BuildContext, Ports, bound_violations, values
@@ -54,7 +57,9 @@ SELF_MIN_FRACTION_OF_AVAILABLE = 0.60
 SELF_MIN_FRACTION_OF_LOAD = 0.30
 """发改能源〔2025〕650号: self-consumed >= 30 % of the load's total consumption (before 2030)"""
 SELF_MIN_FRACTION_OF_LOAD_2030 = 0.35
-"""发改能源〔2025〕650号: ... >= 35 % from 2030"""
+"""发改能源〔2025〕650号: ... >= 35 % "2030年前" (to be reached before 2030)"""
+LOAD_FRACTION_35_BY_YEAR = 2030
+"""the year before which the 35 % is to be reached: applied from the year before it (2029)"""
 EXPORT_MAX_FRACTION_OF_AVAILABLE = 0.20
 """发改能源〔2025〕650号: electricity sent to the public grid <= 20 % of available generation"""
 
@@ -68,27 +73,50 @@ class DirectSupplyPlant(BaseModel):
     available_kw: NonNegativeSeries = Field(description="available (uncurtailed) AC power per step [kW]")
 
 
+class DirectSupplyYearToDate(BaseModel):
+    """The project's totals so far this year (the rest of the year is assumed to meet each rule exactly)."""
+
+    model_config = ConfigDict(extra="forbid")
+    available_kwh: float = Field(ge=0, description="available generation so far this year [kWh]")
+    self_consumed_kwh: float = Field(ge=0, description="consumed by the park so far (re-export excluded) [kWh]")
+    exported_kwh: float = Field(0.0, ge=0, description="sent to the public grid so far, own connection and through "
+                                "the park [kWh]")
+    park_consumption_kwh: float = Field(0.0, ge=0, description="park electricity consumption so far [kWh]")
+
+
 class DirectSupplyRules(BaseModel):
-    """The direct-connection rules as horizon constraints; null switches a rule off."""
+    """The direct-connection rules (annual, per project); null switches a rule off."""
 
     model_config = ConfigDict(extra="forbid")
     self_min_fraction_of_available: float | None = Field(
         SELF_MIN_FRACTION_OF_AVAILABLE, ge=0, le=1,
         description="self-consumed >= this x available generation [-] (发改能源〔2025〕650号: 0.60)")
     self_min_fraction_of_load: float | Literal["auto"] | None = Field(
-        "auto", description="self-consumed >= this x park electricity consumption [-]; 'auto': 0.30, or 0.35 when "
-        "the horizon starts in 2030 or later (发改能源〔2025〕650号)")
+        "auto", description="self-consumed >= this x park electricity consumption [-]; 'auto': 0.30, 0.35 in the "
+        "years from one before load_fraction_35_by_year (发改能源〔2025〕650号)")
+    load_fraction_35_by_year: int = Field(
+        LOAD_FRACTION_35_BY_YEAR, ge=2000, le=2100,
+        description="year by which the load share must reach 0.35 (650号 '2030年前', before 2030): 'auto' applies "
+        "0.35 to horizons in the year before it and later")
     export_max_fraction_of_available: float | None = Field(
         EXPORT_MAX_FRACTION_OF_AVAILABLE, ge=0, le=1,
-        description="export to the public grid <= this x available generation [-] (发改能源〔2025〕650号: 0.20)")
-    direct_supply_share_min: float | None = Field(
-        None, ge=0, le=1, description="self-consumed >= this x park electricity consumption [-]; the zero-carbon "
-        "park whitepaper (seed 001) asks for 0.50 'in principle'; off by default")
+        description="export to the public grid (own connection and through the park) <= this x available "
+        "generation [-] (发改能源〔2025〕650号: 0.20)")
+    year_to_date: DirectSupplyYearToDate | None = Field(
+        None, description="apply the annual rules in a shorter run: the project's totals so far this year")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _park_level_share(cls, data):
+        if isinstance(data, dict) and "direct_supply_share_min" in data:
+            raise ValueError("direct_supply_share_min is a park-level rule (all projects together): set "
+                             "targets.direct_supply_share_min instead")
+        return data
 
     def load_fraction(self, year: int) -> float | None:
-        """The load-share rule for a horizon starting in ``year`` (None if off)."""
+        """The load-share rule for a horizon in ``year`` (None if off)."""
         if self.self_min_fraction_of_load == "auto":
-            return SELF_MIN_FRACTION_OF_LOAD_2030 if year >= 2030 else SELF_MIN_FRACTION_OF_LOAD
+            return SELF_MIN_FRACTION_OF_LOAD_2030 if year >= self.load_fraction_35_by_year - 1 else SELF_MIN_FRACTION_OF_LOAD
         return self.self_min_fraction_of_load
 
 
@@ -119,16 +147,6 @@ class DirectSupply(AssetBase):
                                   doc="sent to the public grid [kW]")
         block.split = pyo.Constraint(ctx.steps, rule=lambda b, t: b.self_kw[t] + b.export_kw[t] <= avail[t],
                                      doc="self + export <= available")
-        total = float(available.sum() * ctx.dt_h)
-        rules = self.rules
-        if rules.self_min_fraction_of_available is not None:
-            block.self_min_of_available = pyo.Constraint(
-                expr=ctx.dt_h * pyo.quicksum(block.self_kw.values()) >= rules.self_min_fraction_of_available * total,
-                doc="self-consumed >= fraction of available generation")
-        if rules.export_max_fraction_of_available is not None:
-            block.export_max_of_available = pyo.Constraint(
-                expr=ctx.dt_h * pyo.quicksum(block.export_kw.values()) <= rules.export_max_fraction_of_available * total,
-                doc="export <= fraction of available generation")
         cost = []
         if np.any(self.energy_price_cny_per_kwh):
             cost.append((ctx.dt_h * self.energy_price_cny_per_kwh, block.self_kw))
@@ -151,14 +169,6 @@ class DirectSupply(AssetBase):
         out += bound_violations(self.name, "export_kw", flows["export_kw"], 0.0,
                                 np.minimum(available, self.export_limit_kw), tol)
         out += bound_violations(self.name, "self + export", flows["self_kw"] + flows["export_kw"], 0.0, available, tol)
-        total = float(available.sum() * dt_h)
-        own, export = float(flows["self_kw"].sum() * dt_h), float(flows["export_kw"].sum() * dt_h)
-        energy_tol = tol * dt_h * len(available)
-        a, g = self.rules.self_min_fraction_of_available, self.rules.export_max_fraction_of_available
-        if a is not None and own < a * total - energy_tol:
-            out.append(f"{self.name} self-consumes {own:.6g} kWh, below {a:g} x available {total:.6g} kWh")
-        if g is not None and export > g * total + energy_tol:
-            out.append(f"{self.name} exports {export:.6g} kWh, above {g:g} x available {total:.6g} kWh")
         return out
 
     def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
@@ -166,7 +176,11 @@ class DirectSupply(AssetBase):
                              - self.export_cny_per_kwh @ flows["export_kw"]))
 
     def totals(self, flows: dict[str, np.ndarray], dt_h: float) -> dict[str, float]:
+        """Energy of the project [kWh]: self-consumed excludes, and export includes, what the park re-exported."""
+        reexport = float(np.sum(flows.get("reexport_kw", 0.0)) * dt_h)
         return {"direct_supply_available_kwh": float(flows["available_kw"].sum() * dt_h),
-                "direct_supply_self_kwh": float(flows["self_kw"].sum() * dt_h),
-                "direct_supply_export_kwh": float(flows["export_kw"].sum() * dt_h),
+                "direct_supply_line_kwh": float(flows["self_kw"].sum() * dt_h),
+                "direct_supply_self_kwh": float(flows["self_kw"].sum() * dt_h) - reexport,
+                "direct_supply_export_kwh": float(flows["export_kw"].sum() * dt_h) + reexport,
+                "direct_supply_reexport_kwh": reexport,
                 "direct_supply_curtailed_kwh": float(flows["curtailed_kw"].sum() * dt_h)}

@@ -45,7 +45,7 @@ every vehicle in a group arrives and leaves together with the same requirement.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from ..lazy import pyo
@@ -60,6 +60,7 @@ class EVFleet(AssetBase):
     """Aggregated EV fleet battery with smart charging and optional V2G (see module doc)."""
 
     kind: Literal["ev_fleet"]
+    supply_flows: ClassVar[tuple[str, ...]] = ("discharge_kw",)
     connected_power_kw: NonNegativeSeries = Field(description="charger power of the plugged-in vehicles per step [kW]")
     max_energy_kwh: NonNegativeSeries = Field(description="battery capacity of the plugged-in vehicles per step [kWh]")
     min_energy_kwh: NonNegativeSeries | None = Field(None, description="energy the plugged-in vehicles must keep [kWh]; default 0")

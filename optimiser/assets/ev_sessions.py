@@ -175,6 +175,7 @@ class EVSessions(AssetBase):
     """EV charging sessions, each with its own energy requirement, optional V2G (see module doc)."""
 
     kind: Literal["ev_sessions"]
+    supply_flows: ClassVar[tuple[str, ...]] = ("v2g_kw",)
     sessions: list[EVSession] | None = Field(None, description="the charging sessions (or sessions_csv)")
     sessions_csv: str | None = Field(
         None, description="CSV file of sessions relative to the scenario file, one row per session, columns as the "

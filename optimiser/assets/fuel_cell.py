@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from ..lazy import pyo
@@ -39,6 +39,8 @@ class FuelCell(HeatAsset):
     """
 
     kind: Literal["fuel_cell"]
+    supply_flows: ClassVar[tuple[str, ...]] = ("power_kw",)
+    fuel_generation: ClassVar[bool] = True
     power_kw: float = Field(gt=0, description="rated electric output [kW]")
     electrical_efficiency: float = Field(0.5, gt=0, le=1, description="electricity out / hydrogen LHV in [-]")
     heat_recovery_efficiency: float = Field(0.0, ge=0, lt=1, description="recoverable heat / hydrogen LHV in [-]")
@@ -69,6 +71,9 @@ class FuelCell(HeatAsset):
                 ctx.steps, rule=lambda b, t: b.heat_kw_th[t] <= heat_per_kg * b.hydrogen_kg_per_h[t])
             ports.heat = [(1.0, block.heat_kw_th)]
         return ports
+
+    def supply_terms(self, block: pyo.Block) -> list:
+        return [(self.kwh_per_kg, block.hydrogen_kg_per_h)]
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         hydrogen = values(block.hydrogen_kg_per_h)

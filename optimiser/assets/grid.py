@@ -22,7 +22,9 @@ class Grid(BaseModel):
     Bus injection :math:`g^+_t - g^-_t`. Cost per step
     :math:`\\Delta t\\,(\\pi^+_t g^+_t - \\pi^-_t g^-_t + \\pi^{CO_2} \\epsilon_t g^+_t / 1000)`
     with prices :math:`\\pi` [CNY/kWh], carbon price [CNY/tCO2] and grid
-    emission factor :math:`\\epsilon_t` [tCO2/MWh]. Import and export exclude each
+    emission factor :math:`\\epsilon_t` [tCO2/MWh] (on the default ``national_method``
+    emissions basis :mod:`optimiser.targets` adds the carbon price's difference to that
+    basis). Import and export exclude each
     other at every step (an :class:`~optimiser.assets.base.Exclusive` pair).
 
     Two-part tariff (optional ``demand_charge_cny_per_kw_month`` :math:`\\pi^D`): a

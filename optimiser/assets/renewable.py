@@ -25,6 +25,7 @@ class _Renewable(AssetBase):
     """
 
     renewable: ClassVar[bool] = True
+    supply_flows: ClassVar[tuple[str, ...]] = ("output_kw",)
     available_kw: NonNegativeSeries | None = Field(
         None, description="available (uncurtailed) AC power per step [kW]; or computed from the weather section"
     )

@@ -38,6 +38,7 @@ class Storage(AssetBase):
     """Parameters and model shared by every electricity storage kind."""
 
     storage: ClassVar[bool] = True
+    supply_flows: ClassVar[tuple[str, ...]] = ("discharge_kw",)
 
     power_kw: float = Field(gt=0, description="maximum charge and discharge power at the bus [kW]")
     energy_kwh: float = Field(gt=0, description="usable energy capacity [kWh]")

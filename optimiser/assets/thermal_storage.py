@@ -33,6 +33,7 @@ class ThermalStorage(Storage, HeatAsset):
     """
 
     kind: Literal["thermal_storage"]
+    supply_flows: ClassVar[tuple[str, ...]] = ()
     flow_units: ClassVar[dict[str, str]] = {"charge_kw": "kW_th", "discharge_kw": "kW_th", "soc_kwh": "kWh_th"}
     power_kw: float = Field(gt=0, description="maximum charge and discharge heat flow [kW_th]")
     energy_kwh: float = Field(gt=0, description="usable heat capacity [kWh_th]")
