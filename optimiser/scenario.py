@@ -244,9 +244,14 @@ class Scenario(BaseModel):
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a YAML scenario file; raise :class:`ScenarioError` on any problem."""
     path = Path(path)
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a folder, not a scenario file")
     if not path.is_file():
         raise ScenarioError(f"{path}: scenario file not found")
-    text = path.read_bytes()
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read: {exc.strerror}") from None
     try:
         raw = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except DuplicateKeyError as exc:

@@ -37,6 +37,10 @@ def _validate_fails(path: Path, capsys, *fragments: str) -> str:
     return err
 
 
+def test_a_folder_given_as_the_scenario_is_named_so(tmp_path, capsys):
+    _validate_fails(tmp_path, capsys, "is a folder, not a scenario file")
+
+
 # --- duplicate keys ---------------------------------------------------------------------------
 
 def test_duplicate_key_is_rejected_with_its_line(project, capsys):
