@@ -29,9 +29,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from .lazy import pyo
+from .lazy import LinearExpression, pyo
 from pydantic import BaseModel, ConfigDict, Field
-from .lazy import LinearExpression
 
 from .assets.base import HEAT, BuildContext, HeatAsset, Ports, bound_violations, bus_terms
 

@@ -11,8 +11,14 @@ from forecasts.lazy import lazy_module
 pyo = lazy_module("pyomo.environ")
 
 
-def LinearExpression(*args, **kwargs):  # noqa: N802 - stands for Pyomo's class
-    """``pyomo.core.expr.numeric_expr.LinearExpression(...)``, imported on first use."""
-    from pyomo.core.expr.numeric_expr import LinearExpression as linear
+_linear_expression = None
 
-    return linear(*args, **kwargs)
+
+def LinearExpression(*args, **kwargs):  # noqa: N802 - stands for Pyomo's class
+    """``pyomo.core.expr.numeric_expr.LinearExpression(...)`` (a real instance), imported on first use."""
+    global _linear_expression
+    if _linear_expression is None:
+        from pyomo.core.expr.numeric_expr import LinearExpression as linear
+
+        _linear_expression = linear
+    return _linear_expression(*args, **kwargs)

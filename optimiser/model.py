@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from .lazy import pyo
-from .lazy import LinearExpression
+from .lazy import LinearExpression, pyo
 
 from .assets import BuildContext, Ports
 from .assets.base import BALANCE_NAMES, BUS_UNITS, ELECTRICITY, HEAT, HYDROGEN, bus_terms

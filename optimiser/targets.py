@@ -50,9 +50,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from .lazy import pyo
+from .lazy import LinearExpression, pyo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from .lazy import LinearExpression
 
 from .direct_rules import RULE_LABELS, StepView, add_export_split, projects, rule_rows
 from .direct_rules import reexport as reexport_view

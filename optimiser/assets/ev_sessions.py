@@ -106,9 +106,8 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from ..lazy import pyo
+from ..lazy import LinearExpression, pyo
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
-from ..lazy import LinearExpression
 
 from .base import AssetBase, BuildContext, Exclusive, Ports, Side, both_above, bound_violations
 from .ev_session_input import EVSession, PluggedSteps, read_sessions_csv
