@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--mip-gap", type=_gap, metavar="GAP", help="relative MIP gap (overrides the scenario)")
     run.add_argument("--no-plot", action="store_true", help="skip dispatch.png")
     run.add_argument("--verbose", action="store_true", help="show the HiGHS log")
+    run.add_argument("--quiet", action="store_true", help="no progress lines (shown on a terminal otherwise)")
 
     forecast = commands.add_parser("forecast", help="write the scenario's input series (from weather where given) and a plot")
     forecast.add_argument("scenario", help="scenario YAML file")
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     pareto.add_argument("--overwrite", action="store_true", help="replace a previous parkdispatch output in --out (never any other folder)")
     pareto.add_argument("--time-limit", type=_seconds, metavar="SECONDS", help="solver time limit per point")
     pareto.add_argument("--no-plot", action="store_true", help="skip pareto.png")
+    pareto.add_argument("--quiet", action="store_true", help="no progress lines (shown on a terminal otherwise)")
 
     validate = commands.add_parser("validate", help="check a scenario file without solving")
     validate.add_argument("scenario")
@@ -98,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    from .progress import Progress
     from .scenario import Scenario, load_scenario
 
     if args.command == "schema":
@@ -123,7 +126,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "pareto":
         from .pareto import pareto_front, write_pareto
 
-        front = pareto_front(scenario, args.points, time_limit_s=args.time_limit)
+        front = pareto_front(scenario, args.points, time_limit_s=args.time_limit,
+                             progress=Progress.for_terminal(args.quiet))
         out = write_pareto(front, scenario, args.out, overwrite=args.overwrite, plot=not args.no_plot)
         print(front.to_string(index=False))
         print(f"outputs in {out}")
@@ -133,7 +137,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     from .output import write_outputs
     from .run import optimise
 
-    result = optimise(scenario, time_limit_s=args.time_limit, mip_gap=args.mip_gap, verbose=args.verbose)
+    result = optimise(scenario, time_limit_s=args.time_limit, mip_gap=args.mip_gap, verbose=args.verbose,
+                      progress=Progress.for_terminal(args.quiet))
     out = write_outputs(result, args.out, overwrite=args.overwrite, plot=not args.no_plot)
     s, t = result.summary, result.summary["timings"]
     print(headline(s))

@@ -93,3 +93,31 @@ def compile_model(model: pyo.ConcreteModel) -> Compiled:
     return Compiled(cost=cost, offset=offset, matrix=by_row.tocsc(), row_lower=np.asarray(lower, dtype=float),
                     row_upper=np.asarray(upper, dtype=float), columns=[v for v, u in zip(every, used) if u], rows=rows,
                     unused=[v for v, u in zip(every, used) if not u])
+
+
+MAGNITUDE_LIMIT = 1e13
+"""largest coefficient, cost, bound or right-hand side handed to HiGHS (which reads 1e20 as infinite
+and loses accuracy on far smaller ranges); every physical scenario field is bounded well below it"""
+
+
+def magnitude_problem(form: Compiled, col_lower: np.ndarray, col_upper: np.ndarray) -> str | None:
+    """The first number in the compiled model beyond :data:`MAGNITUDE_LIMIT`, named by its variable or
+    constraint, or None."""
+    by_row = form.matrix.tocsr()
+    checks = [
+        ("a coefficient", np.abs(by_row.data), lambda k: f"{form.rows[np.searchsorted(by_row.indptr, k, 'right') - 1].name}"
+         f" (variable {form.columns[by_row.indices[k]].name})"),
+        ("an objective coefficient", np.abs(form.cost), lambda k: form.columns[k].name),
+        ("a lower bound", np.abs(np.where(np.isfinite(col_lower), col_lower, 0.0)), lambda k: form.columns[k].name),
+        ("an upper bound", np.abs(np.where(np.isfinite(col_upper), col_upper, 0.0)), lambda k: form.columns[k].name),
+        ("a right-hand side", np.abs(np.where(np.isfinite(form.row_lower), form.row_lower, 0.0)),
+         lambda k: form.rows[k].name),
+        ("a right-hand side", np.abs(np.where(np.isfinite(form.row_upper), form.row_upper, 0.0)),
+         lambda k: form.rows[k].name),
+    ]
+    for what, values, name in checks:
+        if values.size and values.max() > MAGNITUDE_LIMIT:
+            k = int(np.argmax(values))
+            return (f"{what} of {values[k]:.3g} in {name(k)} is beyond {MAGNITUDE_LIMIT:.0e}: "
+                    "a scenario value is too large to solve reliably")
+    return None

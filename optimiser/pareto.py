@@ -25,6 +25,7 @@ import pandas as pd
 from .errors import InfeasibleError
 from .outdir import atomic_directory
 from .output import write_json
+from .progress import SILENT, Progress
 from .run import Dispatch, RunResult, check
 from .scenario import Scenario
 from .solve import INFINITY
@@ -43,12 +44,13 @@ def _with_objective(scenario: Scenario, **changes) -> Scenario:
     return scenario.model_copy(update={"objective": objective})
 
 
-def pareto_front(scenario: Scenario, points: int, time_limit_s: float | None = None) -> pd.DataFrame:
+def pareto_front(scenario: Scenario, points: int, time_limit_s: float | None = None,
+                 progress: Progress = SILENT) -> pd.DataFrame:
     """The front as a table: ``point``, ``emissions_cap_tco2``, ``emissions_tco2``, ``cost_cny`` (objective)."""
     if points < 2:
         raise ValueError("a front needs at least 2 points")
     base = _with_objective(scenario, minimise="cost", emissions_max_tco2=None)
-    dispatch = Dispatch(base)
+    dispatch = Dispatch(base, progress=progress)
     seam = dispatch.seam
     cost, cost_offset = seam.cost.copy(), seam.offset
     emissions = emission_form(dispatch.model, dispatch.ctx, base)
@@ -68,6 +70,7 @@ def pareto_front(scenario: Scenario, points: int, time_limit_s: float | None = N
     rows = []
     for i, cap in enumerate(np.linspace(e_min, e_max, points)):
         cap = float(cap) if i else e_min + END_POINT_SLACK * abs(e_min)
+        progress.stage(f"point {i + 1} of {points}: emissions cap {cap:.6g} tCO2")
         if i == points - 1:
             run = cheapest
         else:

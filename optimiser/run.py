@@ -25,6 +25,7 @@ from .errors import InfeasibleError, SolutionCheckError
 from .model import build_model
 from .results import asset_flows, extract, heat_by_source, heat_level_summary, kpis, storage_summary
 from .scenario import Scenario
+from .progress import SILENT, Progress
 from .solve import HighsModel, SolveInfo, paused_gc
 from .targets import SHARE_TARGETS
 
@@ -48,17 +49,21 @@ class Dispatch:
     ``skip_target`` leaves one share target out of the model (for its highest achievable value).
     """
 
-    def __init__(self, scenario: Scenario, verbose: bool = False, skip_target: str | None = None):
-        self.scenario = scenario
+    def __init__(self, scenario: Scenario, verbose: bool = False, skip_target: str | None = None,
+                 progress: Progress = SILENT):
+        self.scenario, self.progress = scenario, progress
+        progress.stage(f"building the model ({scenario.horizon.steps} steps, {len(scenario.assets)} assets)")
         t0 = time.perf_counter()
         with paused_gc():
             self.model, self.ctx, self.ports = build_model(scenario, skip_target=skip_target)
         self.build_seconds = time.perf_counter() - t0
-        self.seam = HighsModel(self.model, scenario.index, verbose)
+        progress.stage("handing it to HiGHS")
+        self.seam = HighsModel(self.model, scenario.index, verbose, progress)
         self.pairs = Exclusivity(self.seam, [pair for port in self.ports.values() for pair in port.exclusive])
 
     def run(self, time_limit_s: float, mip_gap: float) -> tuple[SolveInfo, int]:
         """Solve only (no extraction): the solve's info and the lazy binary rounds it took."""
+        self.progress.stage(f"solving ({self.seam.n_columns:,} columns, {self.seam.highs.getNumRow():,} rows)")
         return solve_exclusive(self.seam, self.pairs, self.scenario.solver.binaries, time_limit_s, mip_gap)
 
     def solve(self, time_limit_s: float | None = None, mip_gap: float | None = None,
@@ -70,6 +75,7 @@ class Dispatch:
         time_limit_s = options.time_limit_s if time_limit_s is None else time_limit_s
         mip_gap = options.mip_gap if mip_gap is None else mip_gap
         info, rounds = self.run(time_limit_s, mip_gap)
+        self.progress.stage("extracting and checking the schedule")
         t0 = time.perf_counter()
         with paused_gc():
             ds = extract(self.model, scenario, self.ctx)
@@ -98,12 +104,13 @@ def check(result: RunResult) -> RunResult:
 
 
 def optimise(
-    scenario: Scenario, time_limit_s: float | None = None, mip_gap: float | None = None, verbose: bool = False
+    scenario: Scenario, time_limit_s: float | None = None, mip_gap: float | None = None, verbose: bool = False,
+    progress: Progress = SILENT,
 ) -> RunResult:
     """Solve ``scenario`` and verify the schedule; raise a :class:`ParkDispatchError` on failure."""
     time_limit_s = scenario.solver.time_limit_s if time_limit_s is None else time_limit_s
     mip_gap = scenario.solver.mip_gap if mip_gap is None else mip_gap
-    dispatch = Dispatch(scenario, verbose)
+    dispatch = Dispatch(scenario, verbose, progress=progress)
     try:
         result = dispatch.solve(time_limit_s, mip_gap)
     except InfeasibleError as exc:

@@ -29,8 +29,9 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from .compile import compile_model
-from .errors import InfeasibleError, SolverError
+from .compile import compile_model, magnitude_problem
+from .errors import InfeasibleError, ScenarioError, SolverError
+from .progress import SILENT, Progress
 
 HIGHS_MIN_VERSION = (1, 15)
 INFINITY = highspy.kHighsInf
@@ -130,12 +131,13 @@ class HighsModel:
     verbose : show the HiGHS log
     """
 
-    def __init__(self, model: pyo.ConcreteModel, index: pd.DatetimeIndex, verbose: bool = False):
+    def __init__(self, model: pyo.ConcreteModel, index: pd.DatetimeIndex, verbose: bool = False,
+                 progress: Progress = SILENT):
         t0 = time.perf_counter()
         with _quiet_stdout(not verbose):
             _check_highs_version()
             self.highs = highspy.Highs()
-        self.model, self.index = model, index
+        self.model, self.index, self.progress = model, index, progress
         with paused_gc():
             form = compile_model(model)
             self.columns, self.rows = form.columns, form.rows
@@ -148,6 +150,9 @@ class HighsModel:
             lp.col_cost_ = self.scale * self.cost
             lp.offset_ = self.scale * self.offset
             self.col_lower, self.col_upper = _bounds(form.columns)
+            problem = magnitude_problem(form, self.col_lower, self.col_upper)
+            if problem:
+                raise ScenarioError(problem)
             self.row_lower, self.row_upper = form.row_lower.copy(), form.row_upper.copy()
             lp.col_lower_, lp.col_upper_ = self.col_lower, self.col_upper
             lp.row_lower_, lp.row_upper_ = form.row_lower, form.row_upper
@@ -322,6 +327,9 @@ class HighsModel:
             highs.run()  # signals reach the main thread only
             return
         highs.HandleUserInterrupt = True
+        report = self.progress.enabled and bool(self.integer.any())
+        if report:
+            highs.cbMipInterrupt += self._report_mip
         highs.startSolve()
         try:
             while not highs.wait(0.05)[0]:
@@ -330,6 +338,13 @@ class HighsModel:
             highs.cancelSolve()
             highs.wait()
             raise
+        finally:
+            if report:
+                highs.cbMipInterrupt -= self._report_mip
+
+    def _report_mip(self, event) -> None:
+        out = event.data_out
+        self.progress.mip(out.running_time, out.mip_gap, out.mip_primal_bound, out.mip_dual_bound)
 
     def load(self, x: np.ndarray | None = None) -> None:
         """Set the Pyomo variables to ``x`` (default: the last solution); unused ones to a bound-feasible 0."""

@@ -210,3 +210,54 @@ def test_ctrl_c_outside_the_solve_exits_130_writing_nothing(tmp_path):
     assert done.returncode == 130, done.stderr
     assert done.stderr == "parkdispatch: interrupted; nothing written\n"
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_during_the_solve_stops_it_at_once(tmp_path):
+    """A real SIGINT half a second into a long HiGHS solve (a year with binaries at every step, a
+    minute's limit): the solver is cancelled, the run exits 130 with one line, nothing is written,
+    and it stops within seconds rather than finishing the solve."""
+    import numpy as np
+    import pandas as pd
+
+    hours = 8760
+    index = pd.date_range("2026-01-01", periods=hours, freq="h", tz="Asia/Shanghai")
+    rng = np.random.default_rng(1)
+    hour = index.hour.to_numpy()
+    pd.DataFrame({"time": [t.isoformat() for t in index],
+                  "load_kw": 18_000 + 9_000 * ((hour > 7) & (hour < 22)) + rng.normal(0, 800, hours),
+                  "pv_kw": 20_000 * np.clip(np.sin((hour - 6) / 12 * np.pi), 0, None) * rng.uniform(0.3, 1, hours)},
+                 ).to_csv(tmp_path / "year.csv", index=False)
+    (tmp_path / "year.yaml").write_text(f"""
+park: {{name: year, latitude: 37.4, longitude: 116.3, timezone: Asia/Shanghai}}
+horizon: {{start: 2026-01-01T00:00:00+08:00, steps: {hours}, step_minutes: 60}}
+tariff: {{import_cny_per_kwh: {{csv: year.csv, column: load_kw, scale: 0.00003}}, export_cny_per_kwh: 0.3}}
+grid: {{import_limit_kw: 40000, export_limit_kw: 3000, emission_factor_tco2_per_mwh: 0.61}}
+assets:
+  - {{name: load, kind: demand, demand_kw: {{csv: year.csv, column: load_kw}}}}
+  - {{name: pv, kind: pv, available_kw: {{csv: year.csv, column: pv_kw}}}}
+  - {{name: lfp, kind: battery, power_kw: 5000, energy_kwh: 10000, end_rule: cyclic}}
+  - {{name: vrfb, kind: flow_battery, power_kw: 4000, energy_kwh: 16000, end_rule: cyclic}}
+solver: {{binaries: always, mip_gap: 0, time_limit_s: 60}}
+""")
+    out = tmp_path / "out"
+    code = (
+        "import os, signal, sys, threading, time\n"
+        "import optimiser.solve as solve\n"
+        "from optimiser.cli import main\n"
+        "run = solve.HighsModel._run\n"
+        "def interrupted(self):\n"
+        "    threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()\n"
+        "    global started\n"
+        "    started = time.monotonic()\n"
+        "    return run(self)\n"
+        "solve.HighsModel._run = interrupted\n"
+        f"code = main(['run', {str(tmp_path / 'year.yaml')!r}, '--out', {str(out)!r}])\n"
+        "print(f'after {time.monotonic() - started:.1f} s', file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 130, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0] == "parkdispatch: interrupted; nothing written"
+    assert float(lines[1].split()[1]) < 10.0  # cancelled, not run to its 60 s limit
+    assert not out.exists()

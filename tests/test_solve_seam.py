@@ -247,3 +247,44 @@ def test_flows_held_at_zero_are_released_when_the_data_change(step_minutes):
     np.testing.assert_array_equal(np.asarray(lp.col_upper_)[exports], 1000.0)
     np.testing.assert_array_equal(np.asarray(lp.col_upper_)[imports], 0.0)
     np.testing.assert_allclose(again.dataset["grid_export_kw"].values[: 60 // step_minutes], 200.0, atol=1e-6)
+
+
+def test_a_number_too_large_for_highs_is_refused_before_the_hand_over():
+    """A coefficient of 1e14 (beyond what HiGHS solves reliably) is a bad-input error (exit 2) naming
+    the constraint and variable, raised before HiGHS sees the model; 1e12 is accepted."""
+    import pandas as pd
+    import pyomo.environ as pyo
+
+    from optimiser.errors import ScenarioError
+    from optimiser.solve import HighsModel
+
+    index = pd.date_range("2026-07-15", periods=1, freq="h", tz="Asia/Shanghai")
+    for coef, refused in ((1e14, True), (1e12, False)):
+        m = pyo.ConcreteModel()
+        m.x = pyo.Var(bounds=(0, 1))
+        m.big = pyo.Constraint(expr=coef * m.x <= 5)
+        m.objective = pyo.Objective(expr=-m.x)
+        if refused:
+            with pytest.raises(ScenarioError, match=r"coefficient of 1e\+14 in big \(variable x\)") as error:
+                HighsModel(m, index)
+            assert error.value.exit_code == 2
+        else:
+            assert HighsModel(m, index).solve(10, 0).objective_cny == pytest.approx(-5 / coef)
+
+
+def test_highs_prints_nothing_and_progress_only_when_asked(capfd):
+    """No HiGHS banner or log on standard output without --verbose; stage lines only with a progress."""
+    import io
+
+    from optimiser.progress import Progress
+
+    raw = arbitrage_park(60)
+    optimise(scenario_from_dict(raw))
+    captured = capfd.readouterr()
+    assert captured.out == "" and captured.err == ""
+    stream = io.StringIO()
+    optimise(scenario_from_dict(raw), progress=Progress(True, stream))
+    assert capfd.readouterr().out == ""
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("parkdispatch: building the model (4 steps, 2 assets)")
+    assert any(line.startswith("parkdispatch: solving") for line in lines)
