@@ -29,7 +29,6 @@ def records_frame(sweep: Sweep, records: list[dict]) -> tuple[pd.DataFrame, dict
         for p in sweep.parameters:
             row[p.name] = record["choice"].get(p.name, np.nan)
         row.update({k: record[k] for k in STATUS_FIELDS})
-        row["reused_model"] = bool(record.get("reused_model"))
         for target, value in record.get("achievable", {}).items():
             row[f"achievable_{target}"] = value
         row.update(record.get("kpis", {}))
@@ -88,9 +87,15 @@ def _add_linked_coords(ds: xr.Dataset, p, mode: str) -> None:
 
 
 def _unit(path: str) -> str:
+    """Units of a path's field from its suffix, else from its parent's (``prices_cny_per_kwh.peak``)."""
+    from .spec import parse_path
     from .worker import unit_of
 
-    return unit_of(path.rsplit(".", 1)[-1])
+    fields = [key for key, _ in parse_path(path)]
+    for name in reversed(fields[-2:]):
+        if unit_of(name) != "1":
+            return unit_of(name)
+    return "1"
 
 
 def write_results(sweep: Sweep, records: list[dict], out, plot: bool = True, heatmap=None, sensitivity=None) -> xr.Dataset:
