@@ -16,7 +16,6 @@ stored -> 40.5 kWh out), LFP ageing 40.5 x 0.02 = 0.81 CNY; without it: 100 + 10
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -189,18 +188,21 @@ def test_pareto_efficient_mask():
     assert pareto_efficient(frame).tolist() == [True, True, False, True, False]
 
 
-def _run_cli(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "optimiser.cli", *args], capture_output=True, text=True,
-                          cwd=Path(__file__).parent.parent, **kwargs)
+def _cli(capsys, *args) -> tuple[int, str, str]:
+    from optimiser.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-def test_cli_sweep_writes_dataset_csv_plots_and_report(tmp_path):
+def test_cli_sweep_writes_dataset_csv_plots_and_report(tmp_path, capsys):
     """End to end on 2 worker processes: the grid Dataset has one dimension per parameter with the
     hand-worked objectives, units, statuses; CSV, plots and the report; the output is not overwritten."""
     path = write_sweep(tmp_path, PRICE_GRID)
     out = tmp_path / "out"
-    done = _run_cli("sweep", str(path), "--out", str(out), "--workers", "2", "--keep-dispatch")
-    assert done.returncode == 0, done.stderr
+    code, stdout, stderr = _cli(capsys, "sweep", str(path), "--out", str(out), "--workers", "2", "--keep-dispatch")
+    assert code == 0, stderr
     ds = xr.open_dataset(out / "sweep.nc")
     assert dict(ds.sizes) == {"peak": 2, "carbon_price_cny_per_tco2": 2}
     for (peak, carbon), (cost, _) in EXPECTED.items():
@@ -210,17 +212,17 @@ def test_cli_sweep_writes_dataset_csv_plots_and_report(tmp_path):
     assert len(list((out / "cases").glob("*.nc"))) == 4
     assert {p.name for p in out.glob("*.png")} == {"heatmap.png", "cost_emissions.png", "sensitivity.png"}
     assert len((out / "sweep.csv").read_text().splitlines()) == 5
-    assert "Pareto-efficient cases" in done.stdout
-    rep = _run_cli("sweep-report", str(out))
-    assert rep.returncode == 0 and "best case per KPI" in rep.stdout
+    assert "Pareto-efficient cases" in stdout
+    code, stdout, _ = _cli(capsys, "sweep-report", str(out))
+    assert code == 0 and "best case per KPI" in stdout
     user = tmp_path / "mine"
     user.mkdir()
     (user / "notes.txt").write_text("keep")
-    refused = _run_cli("sweep", str(path), "--out", str(user))
-    assert refused.returncode == 2 and "not a sweep output directory" in refused.stderr
+    code, _, stderr = _cli(capsys, "sweep", str(path), "--out", str(user))
+    assert code == 2 and "not a sweep output directory" in stderr
     assert [p.name for p in user.iterdir()] == ["notes.txt"]
-    again = _run_cli("sweep", str(path), "--out", str(out))
-    assert again.returncode == 2 and "--resume" in again.stderr
+    code, _, stderr = _cli(capsys, "sweep", str(path), "--out", str(out))
+    assert code == 2 and "--resume" in stderr
 
 
 def _structural_sweep(tmp_path) -> Path:
@@ -234,26 +236,28 @@ def _structural_sweep(tmp_path) -> Path:
 
 
 def test_sigkill_and_resume_give_the_same_dataset(tmp_path):
+    """A CLI sweep killed with SIGKILL after its first stored case, then resumed, gives the Dataset of an
+    uninterrupted run; finished cases are not solved again."""
     path = _structural_sweep(tmp_path)
     whole = tmp_path / "whole"
-    assert _run_cli("sweep", str(path), "--out", str(whole), "--workers", "1", "--no-plot").returncode == 0
+    sweep = load_sweep(path)
+    expected = write_results(sweep, run_sweep(sweep, whole, workers=1, progress=False), whole, plot=False)
     killed = tmp_path / "killed"
     proc = subprocess.Popen([sys.executable, "-m", "optimiser.cli", "sweep", str(path), "--out", str(killed),
                              "--workers", "1", "--no-plot"], cwd=Path(__file__).parent.parent,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list((killed / "cases").glob("*.json"))) < 1:
-        time.sleep(0.01)
+    while time.monotonic() < deadline and not list((killed / "cases").glob("*.json")):
+        time.sleep(0.005)
     os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its pool workers (their own session)
     proc.wait()
-    finished = len(list((killed / "cases").glob("*.json")))
-    assert 1 <= finished < 6, f"kill did not land mid-sweep ({finished} of 6 finished)"
+    done_before = {p.name: p.stat().st_mtime_ns for p in (killed / "cases").glob("*.json")}
+    assert 1 <= len(done_before) < 6, f"kill did not land mid-sweep ({len(done_before)} of 6 finished)"
     assert not (killed / "sweep.nc").exists()
-    resumed = _run_cli("sweep", str(path), "--out", str(killed), "--resume", "--workers", "1", "--no-plot")
-    assert resumed.returncode == 0, resumed.stderr
-    xr.testing.assert_identical(xr.open_dataset(whole / "sweep.nc").drop_attrs(),
-                                xr.open_dataset(killed / "sweep.nc").drop_attrs())
-    assert json.loads((killed / "sweep.json").read_text())["cases"] == json.loads((whole / "sweep.json").read_text())["cases"]
+    sweep = load_sweep(path)
+    resumed = write_results(sweep, run_sweep(sweep, killed, workers=1, resume=True, progress=False), killed, plot=False)
+    xr.testing.assert_identical(expected, resumed)
+    assert all((killed / "cases" / name).stat().st_mtime_ns == t for name, t in done_before.items())
 
 
 def test_local_cluster_gives_the_same_dataset_as_the_pool(tmp_path):

@@ -8,7 +8,8 @@ and moves over one of:
 * ``linked``: several paths moved together (``{path: [values], ...}``, equal lengths), e.g. a
   battery's power and energy; choices are named by ``labels`` (default: the first path's values);
 * ``options``: named whole alternatives, each a mapping ``{path: value}`` (a value may be a whole
-  asset definition, e.g. ``assets[name=storage]: {kind: flow_battery, ...}``);
+  asset definition, e.g. ``assets[name=storage]: {kind: flow_battery, ...}``, or ``null`` for a list
+  entry: the entry is removed);
 * ``low`` / ``high``: a continuous range (``samples`` mode only).
 
 Modes: ``grid`` (the full product of all parameters' choices), ``cases`` (an explicit list, each
@@ -183,7 +184,8 @@ def parse_path(path: str) -> list[tuple[str, int | str | None]]:
 
 
 def set_path(raw: dict, path: str, value: Any) -> None:
-    """Set ``path`` in the scenario dict ``raw`` (missing mapping fields are created)."""
+    """Set ``path`` in the scenario dict ``raw`` (missing mapping fields are created; ``None`` for a
+    list entry removes it)."""
     node = raw
     steps = parse_path(path)
     for depth, (key, selector) in enumerate(steps):
@@ -210,6 +212,9 @@ def set_path(raw: dict, path: str, value: Any) -> None:
                 raise ValueError(f"path '{path}': no {key} entry named '{selector}' (names: {names})")
             i = found[0]
         if last:
+            if value is None:  # remove the entry (e.g. an asset absent from this case)
+                del items[i]
+                return
             item = copy.deepcopy(value)
             if isinstance(item, dict) and isinstance(selector, str):
                 item.setdefault("name", selector)

@@ -21,7 +21,9 @@ result is checked by the independent check against the case's own scenario. Ever
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import resource
 import time
 import traceback
 from dataclasses import dataclass
@@ -153,7 +155,10 @@ def run_case(task: Task) -> dict:
         code = 0 if result.status == "optimal" else 4
         record.update(status=result.status, exit_code=code, exit_class=EXIT_CLASS[code] if code == 0 else "time_limit",
                       message=result.summary["status_detail"], **flat_kpis(result.summary))
-        record["solve_seconds"] = result.summary["timings"]["solve_seconds"]
+        timings = result.summary["timings"]
+        built = 0.0 if record["reused_model"] else timings["build_seconds"] + timings["handover_seconds"]
+        record["solve_seconds"] = timings["solve_seconds"]
+        record["run_seconds"] = built + timings["solve_seconds"] + timings["extract_seconds"] + timings["check_seconds"]
         dataset = result.dataset if task.keep_dispatch else None
     except ParkDispatchError as exc:
         code = exc.exit_code
@@ -165,6 +170,7 @@ def run_case(task: Task) -> dict:
                       message=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
     record.setdefault("achievable", {})
     record["seconds"] = time.perf_counter() - t0
+    record["pid"], record["max_rss_kb"] = os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"record": record, "dataset": dataset}
 
 
