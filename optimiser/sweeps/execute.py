@@ -60,8 +60,7 @@ def tasks_of(sweep: Sweep, keep_dispatch: bool) -> list[Task]:
     for case in sweep.cases:
         if case.group:
             reference.setdefault(case.group, case)
-    return [task_for(case, sweep.base_path.parent, f"{sweep.path}: case {case.number}",
-                     reference.get(case.group), keep_dispatch) for case in sweep.cases]
+    return [task_for(case, reference.get(case.group), keep_dispatch) for case in sweep.cases]
 
 
 def prepare_out(sweep: Sweep, out: Path, resume: bool) -> Path:

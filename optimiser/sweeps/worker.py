@@ -27,13 +27,12 @@ import resource
 import time
 import traceback
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import InfeasibleError, ParkDispatchError
 from ..run import Dispatch, RunResult, check, optimise
-from ..scenario import Scenario, scenario_from_dict
+from ..scenario import Scenario
 from ..targets import emission_form
 
 DATA_PATHS = (
@@ -62,16 +61,16 @@ def data_only_allowed(scenario: Scenario) -> bool:
 
 @dataclass
 class Task:
-    """What a worker needs for one case (picklable, no open files)."""
+    """What a worker needs for one case: the case's scenario, validated in the parent (it pickles
+    with its series resolved, so a worker reads no files and validates nothing)."""
 
     number: int
     key: str
-    raw: dict
-    base_dir: str
-    source: str
+    scenario: Scenario
     group: str = ""
     """non-empty: re-solve the group's model with this case's objective"""
-    reference_raw: dict | None = None
+    reference: Scenario | None = None
+    """the group's model is built from this scenario (its lowest-numbered case)"""
     keep_dispatch: bool = False
 
 
@@ -135,8 +134,7 @@ def solve_case(task: Task, scenario: Scenario) -> RunResult:
     model = _models.get(task.group)
     if model is None:
         _models.clear()
-        reference = scenario_from_dict(task.reference_raw, base_dir=task.base_dir, source=task.source)
-        model = _models[task.group] = _Reusable(reference)
+        model = _models[task.group] = _Reusable(task.reference)
     try:
         return model.solve(scenario)
     except InfeasibleError:
@@ -150,8 +148,7 @@ def run_case(task: Task) -> dict:
     record = {"case": task.number, "key": task.key, "reused_model": bool(task.group and task.group in _models)}
     dataset = None
     try:
-        scenario = scenario_from_dict(task.raw, base_dir=task.base_dir, source=task.source)
-        result = solve_case(task, scenario)
+        result = solve_case(task, task.scenario)
         code = 0 if result.status == "optimal" else 4
         record.update(status=result.status, exit_code=code, exit_class=EXIT_CLASS[code] if code == 0 else "time_limit",
                       message=result.summary["status_detail"], **flat_kpis(result.summary))
@@ -221,7 +218,6 @@ def unit_of(name: str) -> str:
     return "1"
 
 
-def task_for(case, base_dir: Path, source: str, reference=None, keep_dispatch: bool = False) -> Task:
-    return Task(number=case.number, key=case.key, raw=case.raw, base_dir=str(base_dir), source=source,
-                group=case.group, reference_raw=None if reference is None else reference.raw,
-                keep_dispatch=keep_dispatch)
+def task_for(case, reference=None, keep_dispatch: bool = False) -> Task:
+    return Task(number=case.number, key=case.key, scenario=case.scenario, group=case.group,
+                reference=None if reference is None else reference.scenario, keep_dispatch=keep_dispatch)
