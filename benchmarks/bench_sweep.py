@@ -4,7 +4,8 @@ Sweep: the bundled ``scenarios/dezhou_day_sweep.yaml`` (200 cases: 5 PV sizes x 
 x 5 carbon prices on the Dezhou day, 96 quarter-hour steps; the carbon price is re-solved on one
 built model per design and worker). Reported per configuration:
 
-* wall time and cases per minute (from before the pool starts to the last stored record);
+* wall time and cases per minute (from before the pool starts to the last stored record), the time to
+  the first stored record (pool start, imports in the workers, the first case) and the steady rate after it;
 * scaling efficiency: cases/min on 2 workers / (2 x cases/min on 1 worker);
 * the case's own run time (build + hand-over when built, solve, extract, check) and the overhead per
   case outside it: wall x workers / cases - run time (process start, imports, scenario load,
@@ -40,11 +41,14 @@ def measure(sweep_path: Path, workers: int | None = None, scheduler: str | None 
     sweep = load_sweep(sweep_path)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
-        t0 = time.perf_counter()
+        t0, start_ns = time.perf_counter(), time.time_ns()
         records = run_sweep(sweep, out, workers=workers, scheduler=scheduler, progress=False)
         wall = time.perf_counter() - t0
         finished = {p.stem: p.stat().st_mtime_ns for p in (out / "cases").glob("*.json")}
     n = len(records)
+    first, last = min(finished.values()), max(finished.values())
+    startup = (first - start_ns) / 1e9  # pool or cluster connection, imports, the first case
+    steady = (last - first) / 1e9 / max(n - 1, 1)  # seconds per case after the first
     run = statistics.mean(r.get("run_seconds", r["seconds"]) for r in records)
     in_worker = statistics.mean(r["seconds"] for r in records)
     parallel = workers or 2
@@ -55,6 +59,7 @@ def measure(sweep_path: Path, workers: int | None = None, scheduler: str | None 
     rss = {pid: (max(r["max_rss_kb"] for r in rs[:window]) / 1024, max(r["max_rss_kb"] for r in rs[-window:]) / 1024,
                  len(rs)) for pid, rs in by_pid.items()}
     return {"cases": n, "workers": parallel, "scheduler": bool(scheduler), "wall_s": wall, "cases_per_min": 60 * n / wall,
+            "startup_s": startup, "steady_cases_per_min": 60 / steady, "steady_overhead_s": steady * parallel - run,
             "run_s": run, "in_worker_s": in_worker, "overhead_s": overhead, "overhead_share": overhead / run,
             "reused": sum(bool(r["reused_model"]) for r in records),
             "statuses": sorted({r["status"] for r in records}), "rss_mb_first_last": rss}
@@ -73,7 +78,9 @@ def memory_sweep(n: int, tmp: Path) -> Path:
 def show(label: str, m: dict) -> None:
     print(f"{label}: {m['cases']} cases in {m['wall_s']:.1f} s = {m['cases_per_min']:.0f} cases/min; "
           f"run {m['run_s'] * 1000:.0f} ms/case, in worker {m['in_worker_s'] * 1000:.0f} ms, overhead outside the run "
-          f"{m['overhead_s'] * 1000:.0f} ms ({m['overhead_share']:.0%}); {m['reused']} re-solved on a built model; "
+          f"{m['overhead_s'] * 1000:.0f} ms ({m['overhead_share']:.0%}); first record after {m['startup_s']:.1f} s, "
+          f"then {m['steady_cases_per_min']:.0f} cases/min (overhead {m['steady_overhead_s'] * 1000:.0f} ms/case); "
+          f"{m['reused']} re-solved on a built model; "
           f"statuses {m['statuses']}")
     for pid, (first, last, count) in m["rss_mb_first_last"].items():
         print(f"    worker {pid}: {count} cases, peak RSS {first:.0f} MB after its first cases, {last:.0f} MB after its last")

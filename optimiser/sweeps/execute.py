@@ -20,12 +20,13 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import multiprocessing as mp
 
 from .. import __version__
-from ..errors import ScenarioError
+from ..errors import ScenarioError, SolverError
 from .spec import Sweep, set_path, stable_hash
 from .worker import Task, data_only_allowed, is_data_path, run_case, task_for
 
@@ -149,7 +150,12 @@ def _on_pool(tasks: list[Task], workers: int) -> Iterator[dict]:
         while running:
             done, running = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                yield future.result()
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    raise SolverError("a worker process died (killed, or out of memory); the finished cases are "
+                                      "stored: run again with --resume (and fewer --workers)") from None
+                yield outcome
                 task = next(queue, None)
                 if task is not None:
                     running.add(pool.submit(run_case, task))

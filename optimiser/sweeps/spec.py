@@ -72,6 +72,11 @@ class Parameter(BaseModel):
                 raise ValueError("labels must name every linked choice")
         if self.options is not None and not self.options:
             raise ValueError("options is empty")
+        keys = self.keys() if not forms[1] else []
+        if any(isinstance(k, (dict, list)) for k in keys):
+            raise ValueError("values must be numbers or text (use options for whole definitions)")
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"the choices {keys} repeat a value (coordinates must be unique)")
         for path in self.paths:
             parse_path(path)
         if self.name is None:
@@ -223,15 +228,19 @@ def set_path(raw: dict, path: str, value: Any) -> None:
         node = items[i]
 
 
+def _read_yaml(path: Path, what: str):
+    if not path.is_file():
+        raise ScenarioError(f"{path}: {what} not found")
+    try:
+        return yaml.safe_load(path.read_bytes())
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+
+
 def load_sweep(path: str | Path) -> Sweep:
     """Read, expand and validate a sweep file; raise :class:`ScenarioError` naming file, field, value, case."""
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: sweep file not found")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+    raw = _read_yaml(path, "sweep file")
     try:
         spec = SweepFile.model_validate(raw)
     except ValidationError as exc:
@@ -239,10 +248,7 @@ def load_sweep(path: str | Path) -> Sweep:
     base_path = (path.parent / spec.base).resolve()
     if not base_path.is_file():
         raise ScenarioError(f"{path}: base = {spec.base!r}: scenario file not found ({base_path})")
-    try:
-        base_raw = yaml.safe_load(base_path.read_bytes())
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{base_path}: not valid YAML: {exc}") from None
+    base_raw = _read_yaml(base_path, "scenario file")
     choices = _choices(spec, path)
     cases = []
     for number, choice in enumerate(choices):
@@ -250,7 +256,8 @@ def load_sweep(path: str | Path) -> Sweep:
         if spec.time_limit_s is not None:
             case_raw.setdefault("solver", {})["time_limit_s"] = spec.time_limit_s
         for p in spec.parameters:
-            if p.name not in choice:
+            if spec.mode == "cases" and p.name not in spec.cases[number]:
+                choice[p.name] = _base_value(base_raw, p)
                 continue
             for field_path, value in p.assignment(choice[p.name]).items():
                 try:
@@ -260,6 +267,23 @@ def load_sweep(path: str | Path) -> Sweep:
         cases.append(Case(number=number, choice=choice, raw=case_raw))
     validate_cases(cases, path, base_path)
     return Sweep(path=path, spec=spec, base_path=base_path, cases=cases)
+
+
+BASE = "base"
+"""the coordinate of a parameter a listed case leaves at the base scenario's value (when not a number)"""
+
+
+def _base_value(base_raw: dict, p: Parameter):
+    """A parameter's value in the base scenario (for a case that does not set it), else ``"base"``."""
+    if p.values is None:
+        return BASE
+    node = base_raw
+    for key, selector in parse_path(p.path):
+        node = node.get(key) if isinstance(node, dict) else None
+        if selector is not None and isinstance(node, list):
+            matches = [item for i, item in enumerate(node) if selector in (i, item.get("name") if isinstance(item, dict) else None)]
+            node = matches[0] if matches else None
+    return node if isinstance(node, (int, float, str)) and not isinstance(node, bool) else BASE
 
 
 def _choices(spec: SweepFile, path: Path) -> list[dict[str, Any]]:

@@ -195,9 +195,9 @@ def flat_kpis(summary: dict) -> dict:
             for asset, entry in value.items():
                 for field, number in entry.items():
                     put(f"storage_{asset}_{field}", number)
-        elif isinstance(value, dict):
+        elif isinstance(value, dict):  # e.g. accounting, heat_by_source_kwh_th: units from the field, else the parent
             for field, number in value.items():
-                put(f"{name}_{field}", number)
+                put(f"{name}_{field}", number, None if unit_of(field) != "1" else unit_of(name))
         else:
             put(name, value)
     if "objective_cny" in values and "carbon_cost_cny" in values:
