@@ -136,6 +136,7 @@ def test_options_swap_whole_assets_and_infeasible_cases_are_recorded(tmp_path):
         "cases": [{"storage": "lfp"}, {"storage": "vrfb_2h"}, {"storage": "lfp", "green_electricity_share_min": 0.6}]},
         base))
     assert sweep.cases[1].scenario.assets[1].kind == "flow_battery"
+    assert sweep.cases[0].choice == {"storage": "lfp", "green_electricity_share_min": "base"}  # not set: the base's
     records = {r["case"]: r for r in in_process(sweep)}
     # PV 30 kW covers 30 of the 100 kW load: import 120 + 29.5 -> 0.3 * 120 + 29.5 + 0.81 (lfp) and - 0.81 (vrfb)
     assert records[0]["kpis"]["objective_cny"] == pytest.approx(0.3 * 120 + 1.0 * 29.5 + 0.81, abs=1e-6)
@@ -274,3 +275,20 @@ def test_local_cluster_gives_the_same_dataset_as_the_pool(tmp_path):
                                                    progress=False), tmp_path / "dask", plot=False)
     xr.testing.assert_identical(pool, dask)
     assert float(dask["objective_cny"].sel(peak=0.35, carbon_price_cny_per_tco2=100, energy=100)) == pytest.approx(75.0)
+
+
+def test_bundled_example_sweep_expands_to_200_valid_cases():
+    """scenarios/dezhou_day_sweep.yaml: 5 PV scales x 8 storage designs x 5 carbon prices, all valid; the
+    carbon prices of each design form one re-solve group (40 groups of 5); 'none' removes both stores."""
+    sweep = load_sweep(Path(__file__).parent.parent / "scenarios" / "dezhou_day_sweep.yaml")
+    assign_groups(sweep)
+    assert len(sweep.cases) == 200 and len({c.key for c in sweep.cases}) == 200
+    groups = {}
+    for case in sweep.cases:
+        groups.setdefault(case.group, set()).add(case.choice["carbon_price_cny_per_tco2"])
+    assert len(groups) == 40 and all(len(prices) == 5 for prices in groups.values())
+    none = next(c for c in sweep.cases if c.choice["storage"] == "none")
+    assert {a.kind for a in none.scenario.assets} == {"demand", "pv", "wind"}
+    pv = next(c for c in sweep.cases if c.choice["pv_scale"] == 2.5).scenario.assets[1]
+    base = next(c for c in sweep.cases if c.choice["pv_scale"] == 1.0).scenario.assets[1]
+    np.testing.assert_allclose(pv.available_kw, 2.5 * base.available_kw)

@@ -14,8 +14,10 @@ other than this sweep's own files is never written to.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+from collections import deque
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -137,28 +139,41 @@ def load_records(sweep: Sweep, cases_dir: Path) -> list[dict]:
 
 
 def _on_pool(tasks: list[Task], workers: int) -> Iterator[dict]:
-    """One task per case on a process pool (forkserver: no HiGHS threads inherited by a fork)."""
+    """One task per case on ``workers`` single-process pools (forkserver: no HiGHS threads inherited by a
+    fork). A worker takes a whole group of objective-data cases at a time (its built model is reused
+    for all of them); the next group goes to whichever worker finishes first."""
     context = mp.get_context("forkserver")
     context.set_forkserver_preload(["optimiser.sweeps.worker"])
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-        queue = iter(tasks)
-        running = set()
-        for task in queue:  # keep at most 2 per worker queued, in group order
-            running.add(pool.submit(run_case, task))
-            if len(running) >= 2 * workers:
-                break
+    queue = deque(deque(members) for _, members in itertools.groupby(tasks, key=lambda t: t.group or f"#{t.number}"))
+    pools = [ProcessPoolExecutor(max_workers=1, mp_context=context) for _ in range(min(workers, len(queue)))]
+    current: dict[int, deque] = {}
+    running: dict = {}
+
+    def feed(i: int) -> None:
+        if not current.get(i):
+            if not queue:
+                return
+            current[i] = queue.popleft()
+        running[pools[i].submit(run_case, current[i].popleft())] = i
+
+    try:
+        for i in range(len(pools)):
+            feed(i)
+            feed(i)  # one queued behind the running one
         while running:
-            done, running = wait(running, return_when=FIRST_COMPLETED)
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
+                i = running.pop(future)
                 try:
                     outcome = future.result()
                 except BrokenProcessPool:
                     raise SolverError("a worker process died (killed, or out of memory); the finished cases are "
                                       "stored: run again with --resume (and fewer --workers)") from None
                 yield outcome
-                task = next(queue, None)
-                if task is not None:
-                    running.add(pool.submit(run_case, task))
+                feed(i)
+    finally:
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _on_cluster(tasks: list[Task], address: str) -> Iterator[dict]:
