@@ -10,7 +10,8 @@ built model per design and worker). Reported per configuration:
 * the case's own run time (build + hand-over when built, solve, extract, check) and the overhead per
   case outside it: wall x workers / cases - run time (process start, imports, scenario load,
   pickling, writing the record), absolute and as a share of the run time;
-* peak RSS per worker process after its first and its last ``--window`` cases (``ru_maxrss``).
+* peak RSS per worker process after its first and its last ``--window`` cases (``ru_maxrss``);
+* whether the LocalCluster's Dataset is identical to the 2-worker pool's.
 
 ``--memory-cases N`` adds an N-case sample sweep (Latin hypercube over PV scale, carbon price and
 peak price, LFP size) on 2 workers for the RSS trend over many cases. Run:
@@ -33,7 +34,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's optimiser, also for the workers (they inherit sys.path)
 
-from optimiser.sweeps import load_sweep, run_sweep  # noqa: E402
+from optimiser.sweeps import load_sweep, run_sweep, to_dataset  # noqa: E402
 SWEEP = ROOT / "scenarios" / "dezhou_day_sweep.yaml"
 
 
@@ -62,7 +63,8 @@ def measure(sweep_path: Path, workers: int | None = None, scheduler: str | None 
             "startup_s": startup, "steady_cases_per_min": 60 / steady, "steady_overhead_s": steady * parallel - run,
             "run_s": run, "in_worker_s": in_worker, "overhead_s": overhead, "overhead_share": overhead / run,
             "reused": sum(bool(r["reused_model"]) for r in records),
-            "statuses": sorted({r["status"] for r in records}), "rss_mb_first_last": rss}
+            "statuses": sorted({r["status"] for r in records}), "rss_mb_first_last": rss,
+            "dataset": to_dataset(sweep, records)}
 
 
 def memory_sweep(n: int, tmp: Path) -> Path:
@@ -107,12 +109,15 @@ def main() -> None:
                           dashboard_address=None) as cluster:
             results["cluster_2"] = measure(args.sweep, scheduler=cluster.scheduler_address)
         show("Dask LocalCluster, 2 workers", results["cluster_2"])
+        same = results["cluster_2"]["dataset"].identical(results["pool_2"]["dataset"])
+        print(f"LocalCluster Dataset identical to the process pool's: {same}")
     if args.memory_cases:
         with tempfile.TemporaryDirectory() as tmp:
             results["memory"] = measure(memory_sweep(args.memory_cases, Path(tmp)), workers=2, window=100)
         show(f"memory sweep ({args.memory_cases} samples), 2 workers", results["memory"])
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2, default=str))
+        figures = {k: {f: v for f, v in m.items() if f != "dataset"} for k, m in results.items()}
+        args.json.write_text(json.dumps(figures, indent=2, default=str))
 
 
 if __name__ == "__main__":
