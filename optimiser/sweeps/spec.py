@@ -25,11 +25,10 @@ import copy
 import hashlib
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -152,7 +151,8 @@ class SweepFile(BaseModel):
 
 @dataclass
 class Case:
-    """One expanded case: number, choice per parameter, the scenario's raw dict, content hash."""
+    """One expanded case: number, choice per parameter, the scenario's raw dict and validated scenario, its
+    content hash (``key``) and the re-solve group of cases differing from it only in objective data."""
 
     number: int
     choice: dict[str, Any]
@@ -161,7 +161,6 @@ class Case:
     key: str = ""
     group: str = ""
     data_only: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass
