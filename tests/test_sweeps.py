@@ -292,3 +292,16 @@ def test_bundled_example_sweep_expands_to_200_valid_cases():
     pv = next(c for c in sweep.cases if c.choice["pv_scale"] == 2.5).scenario.assets[1]
     base = next(c for c in sweep.cases if c.choice["pv_scale"] == 1.0).scenario.assets[1]
     np.testing.assert_allclose(pv.available_kw, 2.5 * base.available_kw)
+
+
+def test_timed_out_case_is_recorded_and_the_sweep_goes_on(tmp_path):
+    """The bundled day (a MIP solved in tens of ms) with a 1 microsecond time limit stops without a schedule:
+    recorded as solver_error (exit 4) with HiGHS's reason; the other case is solved."""
+    bundled = Path(__file__).parent.parent / "scenarios" / "dezhou_day.yaml"
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump({"base": str(bundled), "mode": "grid", "parameters": [
+        {"path": "solver.time_limit_s", "values": [60, 1e-6]}]}))
+    records = {r["case"]: r for r in in_process(load_sweep(path))}
+    assert records[0]["status"] == "optimal"
+    assert (records[1]["status"], records[1]["exit_code"], records[1]["kpis"]) == ("solver_error", 4, {})
+    assert "Time limit reached" in records[1]["message"]
