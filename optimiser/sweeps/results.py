@@ -92,6 +92,8 @@ def _unit(path: str) -> str:
     from .worker import unit_of
 
     fields = [key for key, _ in parse_path(path)]
+    if fields[-1] == "scale":  # a series' multiplier
+        return "1"
     for name in reversed(fields[-2:]):
         if unit_of(name) != "1":
             return unit_of(name)
