@@ -138,14 +138,12 @@ def load_records(sweep: Sweep, cases_dir: Path) -> list[dict]:
     return records
 
 
-def _on_pool(tasks: list[Task], workers: int) -> Iterator[dict]:
-    """One task per case on ``workers`` single-process pools (forkserver: no HiGHS threads inherited by a
-    fork). A worker takes a whole group of objective-data cases at a time (its built model is reused
-    for all of them); the next group goes to whichever worker finishes first."""
-    context = mp.get_context("forkserver")
-    context.set_forkserver_preload(["optimiser.sweeps.worker"])
+def _by_group(tasks: list[Task], slots: int, submit: Callable, next_done: Callable) -> Iterator:
+    """Finished futures, in completion order. Each of ``slots`` workers works through whole groups of
+    objective-data cases (its built model is reused for all of them; two tasks in flight per worker);
+    the next group goes to whichever worker runs out first. ``submit(slot, task)`` returns a future;
+    ``next_done(futures)`` the set of those that have finished."""
     queue = deque(deque(members) for _, members in itertools.groupby(tasks, key=lambda t: t.group or f"#{t.number}"))
-    pools = [ProcessPoolExecutor(max_workers=1, mp_context=context) for _ in range(min(workers, len(queue)))]
     current: dict[int, deque] = {}
     running: dict = {}
 
@@ -154,32 +152,43 @@ def _on_pool(tasks: list[Task], workers: int) -> Iterator[dict]:
             if not queue:
                 return
             current[i] = queue.popleft()
-        running[pools[i].submit(run_case, current[i].popleft())] = i
+        running[submit(i, current[i].popleft())] = i
 
-    try:
-        for i in range(len(pools)):
+    for i in range(min(slots, len(queue))):
+        feed(i)
+        feed(i)
+    while running:
+        for future in next_done(list(running)):
+            i = running.pop(future)
+            yield future
             feed(i)
-            feed(i)  # one queued behind the running one
-        while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                i = running.pop(future)
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool:
-                    raise SolverError("a worker process died (killed, or out of memory); the finished cases are "
-                                      "stored: run again with --resume (and fewer --workers)") from None
-                yield outcome
-                feed(i)
+
+
+def _on_pool(tasks: list[Task], workers: int) -> Iterator[dict]:
+    """One task per case on ``workers`` single-process pools (forkserver: no HiGHS threads inherited by a
+    fork), a group of objective-data cases per worker at a time (:func:`_by_group`)."""
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload(["optimiser.sweeps.worker"])
+    pools = [ProcessPoolExecutor(max_workers=1, mp_context=context) for _ in range(min(workers, len(tasks)))]
+    try:
+        for future in _by_group(tasks, len(pools), lambda i, task: pools[i].submit(run_case, task),
+                                lambda futures: wait(futures, return_when=FIRST_COMPLETED).done):
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                raise SolverError("a worker process died (killed, or out of memory); the finished cases are "
+                                  "stored: run again with --resume (and fewer --workers)") from None
     finally:
         for pool in pools:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _on_cluster(tasks: list[Task], address: str) -> Iterator[dict]:
-    """The same tasks on an existing Dask distributed cluster (optional extra ``dask``)."""
+    """The same tasks on an existing Dask distributed cluster (optional extra ``dask``), a group per worker
+    at a time as on the pool (a preference: a task moves if its worker leaves)."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
+        from distributed import wait as wait_any
     except ImportError:
         raise ScenarioError("--scheduler needs the optional extra: pip install 'parkdispatch[dask]'") from None
     try:
@@ -187,8 +196,14 @@ def _on_cluster(tasks: list[Task], address: str) -> Iterator[dict]:
     except OSError as exc:
         raise ScenarioError(f"--scheduler {address}: cannot connect: {exc}") from None
     with client:
-        futures = client.map(run_case, tasks, pure=False, key=[f"parkdispatch-case-{t.number}-{t.key[:12]}" for t in tasks])
-        for future in as_completed(futures):
+        workers = sorted(client.scheduler_info()["workers"]) or [None]
+
+        def submit(i: int, task: Task):
+            return client.submit(run_case, task, pure=False, key=f"parkdispatch-case-{task.number}-{task.key[:12]}",
+                                 workers=workers[i], allow_other_workers=True)
+
+        for future in _by_group(tasks, len(workers), submit,
+                                lambda futures: wait_any(futures, return_when="FIRST_COMPLETED").done):
             yield future.result()
             future.release()
 
