@@ -224,6 +224,18 @@ def test_cli_sweep_writes_dataset_csv_plots_and_report(tmp_path, capsys):
     assert [p.name for p in user.iterdir()] == ["notes.txt"]
     code, _, stderr = _cli(capsys, "sweep", str(path), "--out", str(out))
     assert code == 2 and "--resume" in stderr
+    # extended by a peak price of 0.5: store used, 45 + 59.5 x 0.5 + 0.81 = 75.56 (c = 0) and
+    # 150 x 0.35 + 59.5 x 0.55 + 0.81 = 86.035 (c = 100); only the two new cases are solved
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "cases").glob("*.json")}
+    extended = {**PRICE_GRID, "parameters": [{**PRICE_GRID["parameters"][0], "values": [1.0, 0.35, 0.5]},
+                                             PRICE_GRID["parameters"][1]]}
+    path.write_text(yaml.safe_dump(extended, sort_keys=False))
+    code, _, stderr = _cli(capsys, "sweep", str(path), "--out", str(out), "--resume", "--workers", "1", "--no-plot")
+    assert code == 0, stderr
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "cases").glob("*.json")}
+    assert len(after) == 6 and all(after[name] == t for name, t in before.items())
+    ds = xr.open_dataset(out / "sweep.nc")
+    np.testing.assert_allclose(ds["objective_cny"].sel(peak=0.5).values, [75.56, 86.035], atol=1e-6)
 
 
 def _structural_sweep(tmp_path) -> Path:

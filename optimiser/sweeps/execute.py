@@ -67,7 +67,10 @@ def tasks_of(sweep: Sweep, keep_dispatch: bool) -> list[Task]:
 
 
 def prepare_out(sweep: Sweep, out: Path, resume: bool) -> Path:
-    """Create ``out`` (or check it is this sweep's, for ``--resume``); write the manifest."""
+    """Create ``out`` (or check it is a sweep's, for ``--resume``); write the manifest.
+
+    Records are keyed by content hash, so a resumed directory may also hold an edited sweep: cases
+    whose scenario is unchanged are not solved again, new ones are."""
     cases_dir = out / "cases"
     manifest = {"sweep": str(sweep.path), "sweep_sha256": stable_hash(sweep.path.read_text()),
                 "base": str(sweep.base_path), "package_version": __version__, "mode": sweep.spec.mode,
@@ -77,9 +80,6 @@ def prepare_out(sweep: Sweep, out: Path, resume: bool) -> Path:
         if not resume or not mine:
             why = "use --resume to continue it" if mine else "it is not a sweep output directory"
             raise ScenarioError(f"output directory {out} exists and is not empty ({why}); choose another --out")
-        old = json.loads((out / MANIFEST).read_text())
-        if old.get("cases") != manifest["cases"]:
-            raise ScenarioError(f"--resume: {out} holds a different sweep ({old.get('sweep')}); choose another --out")
     cases_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out / MANIFEST, json.dumps(manifest, indent=2).encode())
     return cases_dir
