@@ -160,6 +160,17 @@ class Exclusivity:
             highs.changeCoeff(row + 1, col, s)
             highs.changeRowBounds(row + 1, -np.inf, s - c)
 
+    def clear(self) -> None:
+        """Forget every binary and every flow held at 0 (after the seam dropped their columns and rows)."""
+        zeroed = np.flatnonzero(self.zeroed)
+        if zeroed.size:
+            cols = np.unique(np.concatenate([self.first.cols[zeroed, 0], self.second.cols[zeroed, 0]]))
+            seam = self.seam
+            seam.highs.changeColsBounds(len(cols), cols.astype(np.int32), seam.col_lower[cols], seam.col_upper[cols])
+        self.zeroed[:] = False
+        self.binary[:] = -1
+        self.first_row[:] = -1
+
     def add_all(self) -> int:
         return self.add(np.arange(len(self)))
 

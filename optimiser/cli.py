@@ -84,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     pareto.add_argument("--no-plot", action="store_true", help="skip pareto.png")
     pareto.add_argument("--quiet", action="store_true", help="no progress lines (shown on a terminal otherwise)")
 
+    _add_sweep_commands(commands)
+
     validate = commands.add_parser("validate", help="check a scenario file without solving")
     validate.add_argument("scenario")
     commands.add_parser("schema", help="print the scenario JSON Schema")
@@ -103,6 +105,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     from .progress import Progress
     from .scenario import Scenario, load_scenario
 
+    if args.command in ("sweep", "sweep-report"):
+        from .sweeps.cli import run_command
+
+        return run_command(args)
     if args.command == "schema":
         print(json.dumps(Scenario.model_json_schema(), indent=2))
         return 0
@@ -151,6 +157,21 @@ def _dispatch(args: argparse.Namespace) -> int:
         raise SolverError(f"time limit reached: the schedule in {out} is the best found"
                           + (f" (MIP gap {gap:.2%})" if gap is not None else "") + ", not proven optimal")
     return 0
+
+
+def _add_sweep_commands(commands) -> None:
+    sweep = commands.add_parser("sweep", help="run a scenario sweep (grid, case list or samples): sweep.nc, sweep.csv, plots")
+    sweep.add_argument("sweep", help="sweep YAML file")
+    sweep.add_argument("--out", required=True, help="output directory (new or empty; or this sweep's, with --resume)")
+    sweep.add_argument("--workers", type=int, help="local worker processes [CPU count]")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster, e.g. tcp://host:8786")
+    sweep.add_argument("--resume", action="store_true", help="skip cases already finished in --out")
+    sweep.add_argument("--keep-dispatch", action="store_true", help="keep each case's dispatch as cases/<hash>.nc")
+    sweep.add_argument("--no-plot", action="store_true", help="skip the plots")
+    sweep.add_argument("--heatmap", metavar="X,Y[,KPI]", help="heatmap axes and KPI [first two parameters, objective_cny]")
+    sweep.add_argument("--sensitivity", metavar="PARAM[,KPI]", help="sensitivity line [first numeric parameter, objective_cny]")
+    report = commands.add_parser("sweep-report", help="best cases per KPI and the Pareto-efficient set of a sweep")
+    report.add_argument("out", help="a sweep's output directory")
 
 
 if __name__ == "__main__":  # pragma: no cover

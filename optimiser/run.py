@@ -60,6 +60,13 @@ class Dispatch:
         progress.stage("handing it to HiGHS")
         self.seam = HighsModel(self.model, scenario.index, verbose, progress)
         self.pairs = Exclusivity(self.seam, [pair for port in self.ports.values() for pair in port.exclusive])
+        self._handed_over = (self.seam.n_columns, self.seam.highs.getNumRow())
+
+    def reset(self) -> None:
+        """Back to the model as handed over (no exclusivity binaries, no added rows, no basis), keeping
+        the current costs and bounds: a re-solve then does not depend on what was solved before."""
+        self.pairs.clear()
+        self.seam.truncate(*self._handed_over)
 
     def run(self, time_limit_s: float, mip_gap: float) -> tuple[SolveInfo, int]:
         """Solve only (no extraction): the solve's info and the lazy binary rounds it took."""

@@ -262,6 +262,22 @@ class HighsModel:
                            np.asarray(values, dtype=float))
         self.extra_rows += labels
 
+    def truncate(self, n_columns: int, n_rows: int) -> None:
+        """Delete the columns and rows added after the first ``n_columns`` / ``n_rows`` (binaries, caps)
+        and forget the basis and the last solution: the model as it was handed over, plus its
+        current costs and bounds."""
+        highs = self.highs
+        rows = np.arange(n_rows, highs.getNumRow(), dtype=np.int32)
+        if rows.size:
+            highs.deleteRows(rows.size, rows)
+        cols = np.arange(n_columns, self.n_columns, dtype=np.int32)
+        if cols.size:
+            highs.deleteCols(cols.size, cols)
+        self.integer, self.cost = self.integer[:n_columns], self.cost[:n_columns]
+        self.extra_rows = self.extra_rows[: n_rows - self.n_pyomo_rows]
+        self.x = None
+        highs.clearSolver()
+
     # --- solving ----------------------------------------------------------------------
     @property
     def n_binaries(self) -> int:
