@@ -120,10 +120,10 @@ def test_non_fossil_share_credits_certified_import_once(step_minutes):
 
 @STEPS
 def test_curtailment_cap_is_not_a_utilisation_minimum(step_minutes):
-    """PV 1000 kW, load 500 kW for 1 h; export costs 0.1 CNY/kWh (negative feed-in price).
+    """PV 600 kW and wind 400 kW, load 500 kW for 1 h; export costs 0.1 CNY/kWh (negative feed-in price).
 
     Without a cap the surplus is curtailed (50 %). ``curtailment_rate_max`` 0.05 needs
-    R >= 0.95 x 1000 = 950 kWh: export 450 kWh at 0.1 = 45 CNY (read as a utilisation
+    R >= 0.95 x (600 + 400) = 950 kWh: export 450 kWh at 0.1 = 45 CNY (read as a utilisation
     minimum of 0.05 it would curtail 50 % for 0 CNY). Curtailment rate 0.05, renewable
     share (950 - 450) / 500 = 1.
     """
@@ -132,7 +132,8 @@ def test_curtailment_cap_is_not_a_utilisation_minimum(step_minutes):
                          grid={"import_limit_kw": 1000, "export_limit_kw": 1000, "emission_factor_tco2_per_mwh": 0.6},
                          targets={"curtailment_rate_max": 0.05},
                          assets=[{"name": "load", "kind": "demand", "demand_kw": 500},
-                                 {"name": "pv", "kind": "pv", "available_kw": 1000}])
+                                 {"name": "pv", "kind": "pv", "available_kw": 600},
+                                 {"name": "wind", "kind": "wind", "available_kw": 400}])
     r = optimise(scenario_from_dict(raw))
     s = r.summary
     assert s["objective_cny"] == pytest.approx(45.0, abs=1e-6)
@@ -155,3 +156,29 @@ def test_uncapped_park_curtails_its_surplus(step_minutes):
     assert r.summary["objective_cny"] == pytest.approx(0.0, abs=1e-6)
     assert r.summary["kpis"]["curtailment_rate"]["value"] == pytest.approx(0.5, abs=1e-9)
     assert r.summary["kpis"]["curtailment_rate"]["pass"] is False
+
+
+@STEPS
+def test_curtailment_cap_counts_direct_supply_and_its_export(step_minutes):
+    """On-site PV 200 kW (free) and a direct-supply project of 1000 kW (0.4 CNY/kWh, export up to
+    150 kW at 0.35), load 1000 kW for 2 h, grid 0.3 CNY/kWh; ``curtailment_rate_max`` 0.15.
+
+    Available 400 + 2000 = 2400 kWh. Without the cap: PV 400, direct 1200 (the 60 % rule), project
+    export 300, import 400: curtailed 500 / 2400 = 0.208. The cap needs used >= 0.85 x 2400 = 2040 kWh:
+    140 kWh more direct supply replace import at 0.4 - 0.3 = 0.1 CNY/kWh. Optimum
+    1340 x 0.4 + 260 x 0.3 - 300 x 0.35 = 509 CNY; curtailment rate 0.15.
+    """
+    raw = small_scenario(2 * 60 // step_minutes, step_minutes,
+                         tariff={"import_cny_per_kwh": 0.3, "export_cny_per_kwh": 0.0},
+                         targets={"curtailment_rate_max": 0.15},
+                         assets=[{"name": "load", "kind": "demand", "demand_kw": 1000},
+                                 {"name": "pv", "kind": "pv", "available_kw": 200},
+                                 {"name": "direct", "kind": "direct_supply", "line_limit_kw": 2000,
+                                  "export_limit_kw": 150, "energy_price_cny_per_kwh": 0.4, "export_cny_per_kwh": 0.35,
+                                  "plants": [{"name": "wt", "technology": "wind", "available_kw": 1000}]}])
+    r = optimise(scenario_from_dict(raw))
+    s = r.summary
+    assert s["objective_cny"] == pytest.approx(509.0, abs=1e-6)
+    assert s["import_kwh"] == pytest.approx(260.0, abs=1e-6)
+    assert s["accounting"]["direct_self_kwh"] == pytest.approx(1340.0, abs=1e-6)
+    assert s["kpis"]["curtailment_rate"]["value"] == pytest.approx(0.15, abs=1e-9)

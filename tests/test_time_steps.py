@@ -155,18 +155,62 @@ def test_hydrogen_tank_default_flow_limit_empties_it_in_one_step(step_minutes):
 def test_direct_supply_self_consumption_rule_binds(step_minutes):
     """A direct-supply project dearer than the grid: the 650号 rule forces 60 % of its energy in.
 
-    Available 1000 kW for 2 h (2000 kWh), park load 800 kW, grid 0.3 CNY/kWh, project
-    0.4 CNY/kWh, no project export. Self-consumed >= 0.6 x 2000 = 1200 kWh (share of load
-    1200 / 1600 = 0.75 >= 0.30), the rest from the grid: 1200 x 0.4 + 400 x 0.3 = 600 CNY.
+    Available 1000 kW for 2 h (A = 2000 kWh), park load 800 kW, grid 0.3 CNY/kWh, project
+    0.4 CNY/kWh; the project may export up to 150 kW at 0.35 CNY/kWh (rule: <= 0.2 A = 400 kWh).
+    Self-consumed S >= 0.6 x 2000 = 1200 kWh, the rest of the load from the grid (400 kWh), export
+    X = 300 kWh at the line limit: 1200 x 0.4 + 400 x 0.3 - 300 x 0.35 = 495 CNY. Ratios: self 0.6,
+    export 0.15, share of consumption 1200 / 1600 = 0.75 (>= 0.30 in 2026); 500 kWh curtailed:
+    curtailment rate (2000 - 1200 - 300) / 2000 = 0.25; green share 1200 / 1600 = 0.75.
     """
     s = scenario(step_minutes, 2, tariff={"import_cny_per_kwh": 0.3, "export_cny_per_kwh": 0.0},
                  assets=[{"name": "load", "kind": "demand", "demand_kw": 800},
-                         {"name": "direct", "kind": "direct_supply", "line_limit_kw": 2000,
-                          "energy_price_cny_per_kwh": 0.4, "export_cny_per_kwh": 0.0,
+                         {"name": "direct", "kind": "direct_supply", "line_limit_kw": 2000, "export_limit_kw": 150,
+                          "energy_price_cny_per_kwh": 0.4, "export_cny_per_kwh": 0.35,
                           "plants": [{"name": "pv", "technology": "pv", "available_kw": 1000}]}])
     r = optimise(s)
-    assert r.summary["objective_cny"] == pytest.approx(600.0, abs=1e-6)
+    assert r.summary["objective_cny"] == pytest.approx(495.0, abs=1e-6)
     assert r.summary["import_kwh"] == pytest.approx(400.0, abs=1e-6)
     kpis = r.summary["kpis"]
-    assert kpis["direct_self_consumption_ratio"]["value"] == pytest.approx(0.6, abs=1e-9)
-    assert kpis["direct_share_of_consumption"]["value"] == pytest.approx(0.75, abs=1e-9)
+    source = "发改能源〔2025〕650号 (scenario rules)"
+    assert kpis["direct_self_consumption_ratio"] == pytest.approx(
+        {"value": 0.6, "target": 0.6, "kind": "min", "pass": True, "unit": "-", "source": source})
+    assert kpis["direct_export_ratio"] == pytest.approx(
+        {"value": 0.15, "target": 0.2, "kind": "max", "pass": True, "unit": "-", "source": source})
+    assert kpis["direct_share_of_consumption"] == pytest.approx(
+        {"value": 0.75, "target": 0.3, "kind": "min", "pass": True, "unit": "-", "source": source})
+    assert kpis["direct_direct_supply_share"] == pytest.approx(
+        {"value": 0.75, "target": None, "kind": "min", "pass": None, "unit": "-",
+         "source": "seed 001: >= 50 % in principle (scenario rules)"})
+    assert kpis["curtailment_rate"]["value"] == pytest.approx(0.25, abs=1e-9)
+    assert kpis["green_electricity_share"]["value"] == pytest.approx(0.75, abs=1e-9)
+    assert r.summary["accounting"]["direct_export_kwh"] == pytest.approx(300.0, abs=1e-6)
+
+
+def test_direct_supply_ratios_of_an_idle_project():
+    """No available energy and no consumption: self-consumption ratio 1 (nothing was lost), export
+    ratio 0, share of consumption 0."""
+    from optimiser.accounting import direct_supply_kpis
+
+    asset = scenario(60, 2, assets=[{"name": "d", "kind": "direct_supply", "line_limit_kw": 10, "plants": [
+        {"name": "pv", "technology": "pv", "available_kw": 0.0}]}]).assets[0]
+    zeros = np.zeros(2)
+    rows = direct_supply_kpis(asset, {"available_kw": zeros, "self_kw": zeros, "export_kw": zeros}, 0.25, 0.0,
+                              2026, lambda value, target, kind, unit, source: value)
+    assert rows == {"d_self_consumption_ratio": 1.0, "d_export_ratio": 0.0, "d_share_of_consumption": 0.0,
+                    "d_direct_supply_share": 0.0}
+
+
+@pytest.mark.parametrize(("periods", "message"), [
+    ({"flat": ["07:00-24:00", "00:00-07"]}, "time block '00:00-07' is not of the form 'HH:MM-HH:MM'"),
+    ({"flat": ["00:00-24:00", "07:00-07:00"]}, "time block '07:00-07:00' must run forwards within 00:00-24:00"),
+    ({"flat": ["00:00-24:00"], "peak": ["10:30-11:00"]}, "block '10:30-11:00' of 'peak' overlaps 'flat' at 10:30"),
+    ({"flat": ["00:00-10:45", "10:50-24:00"]}, "no period covers 10:45 in months [1]"),
+])
+def test_tariff_blocks_are_validated_with_the_clock_time(periods, message):
+    """A malformed, empty or overlapping block, or a gap, is refused naming the block and the clock time."""
+    import re
+
+    from optimiser.tariff import TouSeason
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        TouSeason.model_validate({"months": [1], "periods": periods})
