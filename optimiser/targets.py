@@ -207,7 +207,7 @@ def share_forms(model: pyo.ConcreteModel, ctx, scenario: "Scenario") -> dict[str
     energy = consumed.plus(fuel)
     return {"green_electricity_share": (green, consumed), "clean_energy_share": (clean, energy),
             "non_fossil_share": (non_fossil, energy),
-            "utilisation": (used, avail), "consumed": (consumed, consumed), "direct_self": (direct, direct)}
+            "utilisation": (used, avail), "consumed": (consumed, consumed)}
 
 
 def _fuel_kgce_per_unit(fuel: str, acc) -> float:

@@ -182,3 +182,15 @@ def test_curtailment_cap_counts_direct_supply_and_its_export(step_minutes):
     assert s["import_kwh"] == pytest.approx(260.0, abs=1e-6)
     assert s["accounting"]["direct_self_kwh"] == pytest.approx(1340.0, abs=1e-6)
     assert s["kpis"]["curtailment_rate"]["value"] == pytest.approx(0.15, abs=1e-9)
+
+
+def test_shares_of_a_tiny_park_are_not_taken_for_empty():
+    """Load 0.5 kW and free PV 0.2 kW for 1 h: green share 0.2 / 0.5 = 0.4 and curtailment 0, however
+    small the consumption (only a zero denominator means 'nothing to share')."""
+    raw = small_scenario(1, assets=[{"name": "load", "kind": "demand", "demand_kw": 0.5},
+                                    {"name": "pv", "kind": "pv", "available_kw": 0.2}])
+    r = optimise(scenario_from_dict(raw))
+    assert r.summary["objective_cny"] == pytest.approx(0.15, abs=1e-9)
+    assert r.summary["kpis"]["green_electricity_share"]["value"] == pytest.approx(0.4, abs=1e-9)
+    assert r.summary["kpis"]["curtailment_rate"]["value"] == pytest.approx(0.0, abs=1e-9)
+    assert r.summary["renewable_share"] == pytest.approx(0.4, abs=1e-9)
