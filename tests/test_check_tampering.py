@@ -190,3 +190,57 @@ def test_multi_energy_rules(bundled, var, message):
         ds[var].values[0] += 1.0
     problems = check_solution(ds, result.scenario, kpis(ds, result.scenario)["objective_recomputed_cny"])
     assert any(re.search(message, p) for p in problems), problems
+
+
+@pytest.fixture(scope="module")
+def quarter_hour_park():
+    """1 h in 15-minute steps: load 800 kW, a 1000 kW direct-supply project (0.4 CNY/kWh, export up to
+    150 kW at 0.35), grid 0.3 CNY/kWh; hydrogen demand 4 kg/h bought grey, an idle 10 kg tank (half full,
+    floor 10 %, 8 kg/h each way, equal_initial). Optimum: self 600 kW (the 60 % rule), export 150 kW."""
+    raw = small_scenario(
+        4, 15, tariff={"import_cny_per_kwh": 0.3, "export_cny_per_kwh": 0.0},
+        assets=[{"name": "load", "kind": "demand", "demand_kw": 800},
+                {"name": "direct", "kind": "direct_supply", "line_limit_kw": 2000, "export_limit_kw": 150,
+                 "energy_price_cny_per_kwh": 0.4, "export_cny_per_kwh": 0.35,
+                 "plants": [{"name": "pv", "technology": "pv", "available_kw": 1000}]},
+                {"name": "h2", "kind": "hydrogen_demand", "demand_kg_per_h": 4.0, "grey_purchase_cny_per_kg": 5.0},
+                {"name": "tank", "kind": "hydrogen_storage", "capacity_kg": 10, "min_level_fraction": 0.1,
+                 "max_charge_kg_per_h": 8, "max_discharge_kg_per_h": 8}])
+    return optimise(scenario_from_dict(raw))
+
+
+QUARTER_HOUR_TAMPERINGS = {
+    "tank fill limit": (lambda ds: (add(ds, "tank_charge_kg_per_h", 2, 20.0), add(ds, "h2_bought_kg_per_h", 2, 20.0)),
+                        "tank.charge_kg_per_h = 20 above its upper bound 8 at step 2"),
+    "tank withdrawal limit": (lambda ds: (add(ds, "tank_discharge_kg_per_h", 2, 20.0),
+                                          add(ds, "h2_bought_kg_per_h", 2, -4.0)),
+                              "tank.discharge_kg_per_h = 20 above its upper bound 8 at step 2"),
+    "tank floor": (lambda ds: ds["tank_level_kg"].values.__isub__(4.5), "tank.level_kg = 0.5 below its lower bound 1"),
+    "tank continuity": (lambda ds: add(ds, "tank_level_kg", 1, 1.0), "tank.level_kg breaks continuity at step 1"),
+    "tank end rule": (lambda ds: add(ds, "tank_level_kg", 3, 1.0), "tank ends at 6 kg, not its initial 5 kg"),
+    "tank simultaneous": (lambda ds: (add(ds, "tank_charge_kg_per_h", 0, 1.0), add(ds, "tank_discharge_kg_per_h", 0, 1.0)),
+                          "tank fills and empties at once"),
+    "direct self-consumption at 15 min": (
+        lambda ds: (ds["direct_self_kw"].values.__isub__(100.0), ds["direct_curtailed_kw"].values.__iadd__(100.0),
+                    ds["grid_import_kw"].values.__iadd__(100.0)),
+        "direct self-consumes 500 kWh, below 0.6 x available 1000 kWh"),
+    "direct export at 15 min": (
+        lambda ds: (ds["direct_self_kw"].values.__isub__(100.0), ds["direct_export_kw"].values.__iadd__(100.0),
+                    ds["grid_import_kw"].values.__iadd__(100.0)),
+        "direct exports 250 kWh, above 0.2 x available 1000 kWh"),
+}
+
+
+def test_quarter_hour_park_passes(quarter_hour_park):
+    r = quarter_hour_park
+    assert r.summary["objective_cny"] == pytest.approx(600 * 0.4 + 200 * 0.3 - 150 * 0.35 + 4 * 5.0, abs=1e-6)
+    assert check_solution(r.dataset, r.scenario, r.summary["objective_cny"]) == []
+
+
+@pytest.mark.parametrize("rule", list(QUARTER_HOUR_TAMPERINGS))
+def test_check_names_each_broken_rule_at_15_minutes(quarter_hour_park, rule):
+    import re
+
+    tamper, message = QUARTER_HOUR_TAMPERINGS[rule]
+    problems = problems_after(quarter_hour_park, tamper)
+    assert any(re.search(message, p) for p in problems), problems

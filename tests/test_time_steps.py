@@ -31,11 +31,6 @@ SEASONS = [
 """Four seasons; spring's valley starts at 22:30 and summer's ends at 01:30 (inside an hour)."""
 
 
-def per_step(hourly: list[float], step_minutes: int) -> list[float]:
-    """An hourly series at the run's step length (each hour's value repeated)."""
-    return list(np.repeat(hourly, 60 // step_minutes))
-
-
 def scenario(step_minutes: int, hours: int, start: str = "2026-07-15T00:00:00+08:00", **sections):
     raw = small_scenario(hours * 60 // step_minutes, step_minutes, **sections)
     raw["horizon"]["start"] = start
@@ -152,6 +147,20 @@ def test_hydrogen_tank_default_flow_limit_empties_it_in_one_step(step_minutes):
 
 
 @STEPS
+def test_hydrogen_tank_cannot_go_below_its_floor(step_minutes):
+    """A 10 kg tank, full, floor 20 % (2 kg), fast withdrawal (100 kg/h): 12 kg demanded in the first
+    hour (12 kg/h) take 8 kg from the tank and 4 kg of grey hydrogen at 5 CNY/kg: 20 CNY."""
+    s = scenario(step_minutes, 1, assets=[
+        {"name": "h2", "kind": "hydrogen_demand", "demand_kg_per_h": 12.0, "grey_purchase_cny_per_kg": 5.0},
+        {"name": "tank", "kind": "hydrogen_storage", "capacity_kg": 10, "initial_level_fraction": 1.0,
+         "min_level_fraction": 0.2, "max_discharge_kg_per_h": 100, "end_rule": "free"}])
+    r = optimise(s)
+    assert r.summary["objective_cny"] == pytest.approx(20.0, abs=1e-6)
+    assert r.summary["hydrogen_bought_kg"] == pytest.approx(4.0, abs=1e-6)
+    assert asset_flows(r.dataset, "tank")["level_kg"][-1] == pytest.approx(2.0, abs=1e-6)
+
+
+@STEPS
 def test_direct_supply_self_consumption_rule_binds(step_minutes):
     """A direct-supply project dearer than the grid: the 650号 rule forces 60 % of its energy in.
 
@@ -184,6 +193,10 @@ def test_direct_supply_self_consumption_rule_binds(step_minutes):
     assert kpis["curtailment_rate"]["value"] == pytest.approx(0.25, abs=1e-9)
     assert kpis["green_electricity_share"]["value"] == pytest.approx(0.75, abs=1e-9)
     assert r.summary["accounting"]["direct_export_kwh"] == pytest.approx(300.0, abs=1e-6)
+    assert r.summary["direct_supply_available_kwh"] == pytest.approx(2000.0, abs=1e-6)
+    assert r.summary["direct_supply_self_kwh"] == pytest.approx(1200.0, abs=1e-6)
+    assert r.summary["direct_supply_export_kwh"] == pytest.approx(300.0, abs=1e-6)
+    assert r.summary["direct_supply_curtailed_kwh"] == pytest.approx(500.0, abs=1e-6)
 
 
 def test_direct_supply_ratios_of_an_idle_project():
