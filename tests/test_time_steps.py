@@ -217,6 +217,8 @@ def test_direct_supply_ratios_of_an_idle_project():
     ({"flat": ["07:00-24:00", "00:00-07"]}, "time block '00:00-07' is not of the form 'HH:MM-HH:MM'"),
     ({"flat": ["00:00-24:00", "07:00-07:00"]}, "time block '07:00-07:00' must run forwards within 00:00-24:00"),
     ({"flat": ["00:00-24:00"], "peak": ["10:30-11:00"]}, "block '10:30-11:00' of 'peak' overlaps 'flat' at 10:30"),
+    ({"flat": ["00:00-10:00", "10:05-24:00"], "peak": ["10:00-10:30"]},
+     "block '10:00-10:30' of 'peak' overlaps 'flat' at 10:05"),
     ({"flat": ["00:00-10:45", "10:50-24:00"]}, "no period covers 10:45 in months [1]"),
 ])
 def test_tariff_blocks_are_validated_with_the_clock_time(periods, message):
