@@ -209,6 +209,13 @@ def quarter_hour_park():
     return optimise(scenario_from_dict(raw))
 
 
+def set_direct(ds, step: int, own_kw: float, export_kw: float) -> None:
+    """Set the project's self supply and export at ``step``; the grid takes the park's balance (800 kW load)."""
+    ds["direct_self_kw"].values[step], ds["direct_export_kw"].values[step] = own_kw, export_kw
+    ds["direct_curtailed_kw"].values[step] = 1000.0 - own_kw - export_kw
+    ds["grid_import_kw"].values[step], ds["grid_export_kw"].values[step] = max(0.0, 800 - own_kw), max(0.0, own_kw - 800)
+
+
 QUARTER_HOUR_TAMPERINGS = {
     "tank fill limit": (lambda ds: (add(ds, "tank_charge_kg_per_h", 2, 20.0), add(ds, "h2_bought_kg_per_h", 2, 20.0)),
                         "tank.charge_kg_per_h = 20 above its upper bound 8 at step 2"),
@@ -220,6 +227,10 @@ QUARTER_HOUR_TAMPERINGS = {
     "tank end rule": (lambda ds: add(ds, "tank_level_kg", 3, 1.0), "tank ends at 6 kg, not its initial 5 kg"),
     "tank simultaneous": (lambda ds: (add(ds, "tank_charge_kg_per_h", 0, 1.0), add(ds, "tank_discharge_kg_per_h", 0, 1.0)),
                           "tank fills and empties at once"),
+    "direct line bound": (lambda ds: set_direct(ds, 0, own_kw=1100.0, export_kw=0.0),
+                          "direct.self_kw = 1100 above its upper bound 1000 at step 0"),
+    "direct self + export bound": (lambda ds: set_direct(ds, 1, own_kw=900.0, export_kw=150.0),
+                                   "direct.self \\+ export = 1050 above its upper bound 1000 at step 1"),
     "direct self-consumption at 15 min": (
         lambda ds: (ds["direct_self_kw"].values.__isub__(100.0), ds["direct_curtailed_kw"].values.__iadd__(100.0),
                     ds["grid_import_kw"].values.__iadd__(100.0)),

@@ -31,6 +31,11 @@ SEASONS = [
 """Four seasons; spring's valley starts at 22:30 and summer's ends at 01:30 (inside an hour)."""
 
 
+def per_step(hourly: list[float], step_minutes: int) -> list[float]:
+    """An hourly series at the run's step length (each hour's value repeated)."""
+    return [float(v) for v in np.repeat(hourly, 60 // step_minutes)]
+
+
 def scenario(step_minutes: int, hours: int, start: str = "2026-07-15T00:00:00+08:00", **sections):
     raw = small_scenario(hours * 60 // step_minutes, step_minutes, **sections)
     raw["horizon"]["start"] = start
@@ -158,6 +163,26 @@ def test_hydrogen_tank_cannot_go_below_its_floor(step_minutes):
     assert r.summary["objective_cny"] == pytest.approx(20.0, abs=1e-6)
     assert r.summary["hydrogen_bought_kg"] == pytest.approx(4.0, abs=1e-6)
     assert asset_flows(r.dataset, "tank")["level_kg"][-1] == pytest.approx(2.0, abs=1e-6)
+
+
+@STEPS
+def test_hydrogen_tank_compressor_draws_power(step_minutes):
+    """Make hydrogen while power is cheap and store it: a 530 kW electrolyser (53 kWh/kg, 10 kg/h), an
+    empty 10 kg tank whose compressor needs 2 kWh/kg, demand 10 kg/h in hour 1 only, power 0.1 then
+    1.0 CNY/kWh, grey hydrogen 20 CNY/kg. Hour 0: 530 kWh for 10 kg plus 20 kWh of compression at
+    0.1 = 55 CNY (making it in hour 1 would cost 530 CNY). Import 550 kWh."""
+    s = scenario(step_minutes, 2, tariff={"import_cny_per_kwh": per_step([0.1, 1.0], step_minutes),
+                                          "export_cny_per_kwh": 0.0},
+                 assets=[{"name": "h2", "kind": "hydrogen_demand", "demand_kg_per_h": per_step([0, 10], step_minutes),
+                          "grey_purchase_cny_per_kg": 20.0},
+                         {"name": "ely", "kind": "electrolyser", "power_kw": 530, "kwh_per_kg": 53},
+                         {"name": "tank", "kind": "hydrogen_storage", "capacity_kg": 10, "initial_level_fraction": 0.0,
+                          "end_rule": "free", "compressor_kwh_per_kg": 2.0}])
+    r = optimise(s)
+    assert r.summary["objective_cny"] == pytest.approx(55.0, abs=1e-6)
+    assert r.summary["import_kwh"] == pytest.approx(550.0, abs=1e-6)
+    compressor = asset_flows(r.dataset, "tank")["compressor_kw"]
+    assert compressor.sum() * step_minutes / 60 == pytest.approx(20.0, abs=1e-6)
 
 
 @STEPS
