@@ -165,10 +165,18 @@ def test_hydrogen_tank_cannot_go_below_its_floor(step_minutes):
     assert asset_flows(r.dataset, "tank")["level_kg"][-1] == pytest.approx(2.0, abs=1e-6)
 
 
+@pytest.mark.parametrize(("end_rule", "expected_cny", "final_kg"), [
+    # empty at the start: 10 kg made at 0.1 CNY/kWh (530 kWh + 20 kWh compression) = 55 CNY
+    ({"end_rule": "free", "initial_level_fraction": 0.0}, 55.0, 0.0),
+    # cyclic: the start level is free but equals the final one; filling 10 kg needs it empty: 55 CNY
+    ({"end_rule": "cyclic"}, 55.0, 0.0),
+    # at least 3 kg at the end: 7 kg of the stored 10 meet the demand, 3 kg grey at 20 CNY/kg: 115 CNY
+    ({"end_rule": "at_least", "end_level_min_fraction": 0.3, "initial_level_fraction": 0.0}, 115.0, 3.0),
+])
 @STEPS
-def test_hydrogen_tank_compressor_draws_power(step_minutes):
-    """Make hydrogen while power is cheap and store it: a 530 kW electrolyser (53 kWh/kg, 10 kg/h), an
-    empty 10 kg tank whose compressor needs 2 kWh/kg, demand 10 kg/h in hour 1 only, power 0.1 then
+def test_hydrogen_tank_compressor_draws_power(end_rule, expected_cny, final_kg, step_minutes):
+    """Make hydrogen while power is cheap and store it: a 530 kW electrolyser (53 kWh/kg, 10 kg/h), a
+    10 kg tank whose compressor needs 2 kWh/kg, demand 10 kg/h in hour 1 only, power 0.1 then
     1.0 CNY/kWh, grey hydrogen 20 CNY/kg. Hour 0: 530 kWh for 10 kg plus 20 kWh of compression at
     0.1 = 55 CNY (making it in hour 1 would cost 530 CNY). Import 550 kWh."""
     s = scenario(step_minutes, 2, tariff={"import_cny_per_kwh": per_step([0.1, 1.0], step_minutes),
@@ -176,13 +184,14 @@ def test_hydrogen_tank_compressor_draws_power(step_minutes):
                  assets=[{"name": "h2", "kind": "hydrogen_demand", "demand_kg_per_h": per_step([0, 10], step_minutes),
                           "grey_purchase_cny_per_kg": 20.0},
                          {"name": "ely", "kind": "electrolyser", "power_kw": 530, "kwh_per_kg": 53},
-                         {"name": "tank", "kind": "hydrogen_storage", "capacity_kg": 10, "initial_level_fraction": 0.0,
-                          "end_rule": "free", "compressor_kwh_per_kg": 2.0}])
+                         {"name": "tank", "kind": "hydrogen_storage", "capacity_kg": 10, "compressor_kwh_per_kg": 2.0,
+                          **end_rule}])
     r = optimise(s)
-    assert r.summary["objective_cny"] == pytest.approx(55.0, abs=1e-6)
+    assert r.summary["objective_cny"] == pytest.approx(expected_cny, abs=1e-6)
     assert r.summary["import_kwh"] == pytest.approx(550.0, abs=1e-6)
-    compressor = asset_flows(r.dataset, "tank")["compressor_kw"]
-    assert compressor.sum() * step_minutes / 60 == pytest.approx(20.0, abs=1e-6)
+    tank = asset_flows(r.dataset, "tank")
+    assert tank["compressor_kw"].sum() * step_minutes / 60 == pytest.approx(20.0, abs=1e-6)
+    assert tank["level_kg"][-1] == pytest.approx(final_kg, abs=1e-6)
 
 
 @STEPS
