@@ -37,7 +37,7 @@ def check_solution(ds: xr.Dataset, scenario: Scenario, objective_cny: float) -> 
     """
     dt, tol = scenario.horizon.dt_h, tolerance_kw(ds)
     grid = asset_flows(ds, "grid")
-    problems = scenario.grid.check(grid, dt, tol)
+    problems = scenario.grid.check(grid, dt, tol) + input_violations(grid, scenario)
     residuals = {ELECTRICITY: scenario.grid.net_injection_kw(grid)}
     heat = {}
     for asset in scenario.assets:
@@ -76,6 +76,16 @@ def check_solution(ds: xr.Dataset, scenario: Scenario, objective_cny: float) -> 
     if cap is not None and totals["emissions_tco2"] > cap + RELATIVE_TOLERANCE * max(1.0, cap):
         problems.append(f"emissions {totals['emissions_tco2']:.6f} tCO2 exceed the cap {cap} tCO2")
     return problems
+
+
+def input_violations(grid: dict[str, np.ndarray], scenario: Scenario) -> list[str]:
+    """The prices and emission factor reported with the grid flows (which the KPIs read) are the inputs."""
+    inputs = {"import_price_cny_per_kwh": scenario.import_prices(),
+              "export_price_cny_per_kwh": scenario.tariff.export_cny_per_kwh,
+              "emission_factor_tco2_per_mwh": scenario.grid.emission_factor_tco2_per_mwh}
+    return [f"grid.{name} is not the scenario's input series" for name, expected in inputs.items()
+            if not np.allclose(grid[name], np.broadcast_to(expected, grid[name].shape), rtol=RELATIVE_TOLERANCE,
+                               atol=RELATIVE_TOLERANCE)]
 
 
 def target_violations(ds: xr.Dataset, scenario: Scenario, tol: float) -> list[str]:

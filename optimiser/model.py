@@ -56,10 +56,10 @@ def build_model(scenario: Scenario, skip_target: str | None = None) -> tuple[pyo
     if any(p.uses(HEAT) for p in ports.values()):
         add_heat_balances(model, ctx, scenario.heat_levels, scenario.assets, ports)
     model.targets = pyo.Block()
-    if scenario.targets.renewable_share_min is not None:
-        _add_renewable_share(model, ctx, scenario)
     extra_cost = add_green_purchases(model, ctx, scenario)
     penalties = add_share_targets(model, ctx, scenario, skip=skip_target)
+    if scenario.targets.renewable_share_min is not None:  # after the purchases and splits its forms read
+        _add_renewable_share(model, ctx, scenario)
     objective = scenario.objective
     if objective.emissions_max_tco2 is not None or objective.minimise == "emissions":
         emissions = emission_form(model, ctx, scenario).expr()

@@ -16,3 +16,21 @@ def build():
         return scenario_from_dict(small_scenario(steps, step_minutes, **sections))
 
     return _build
+
+
+@pytest.fixture(scope="session")
+def bundled():
+    """Solve a bundled scenario once per test session: ``bundled("dezhou_day")`` -> checked RunResult.
+
+    Shared by the tests that read the same bundled run; treat the result as read-only.
+    """
+    from bundled_reference import solve_bundled
+
+    cache = {}
+
+    def _get(name: str):
+        if name not in cache:
+            cache[name] = solve_bundled(name)
+        return cache[name]
+
+    return _get

@@ -155,5 +155,5 @@ class EVFleet(AssetBase):
     def totals(self, flows: dict[str, np.ndarray], dt_h: float) -> dict[str, float]:
         return {"ev_charged_kwh": float(dt_h * flows["charge_kw"].sum()),
                 "ev_v2g_kwh": float(dt_h * flows["discharge_kw"].sum()),
-                "ev_departure_kwh": float(flows["departure_energy_kwh"].sum()),
+                "ev_departure_kwh": float(self._series(self.departure_energy_kwh).sum()),
                 "ev_degradation_cost_cny": self.cost_cny(flows, dt_h)}

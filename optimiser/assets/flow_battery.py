@@ -51,3 +51,9 @@ class FlowBattery(Storage):
         flows = super().flows(block, ctx)
         flows["pump_kw"] = self.auxiliary_kw(flows["charge_kw"], flows["discharge_kw"])
         return flows
+
+    def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
+        out = super().check(flows, dt_h, tol)
+        if np.abs(flows["pump_kw"] - self.auxiliary_kw(flows["charge_kw"], flows["discharge_kw"])).max() > tol:
+            out.append(f"{self.name}.pump_kw is not pump_load_fraction x (charge_kw + discharge_kw)")
+        return out

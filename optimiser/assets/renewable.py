@@ -54,7 +54,15 @@ class _Renewable(AssetBase):
         return flows["output_kw"]
 
     def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:
-        return bound_violations(self.name, "output_kw", flows["output_kw"], 0.0, self.available_kw, tol)
+        """Output within availability; the reported ``available_kw`` (read by the curtailment KPIs) is
+        the input series and ``curtailed_kw`` is available - output."""
+        output = flows["output_kw"]
+        out = bound_violations(self.name, "output_kw", output, 0.0, self.available_kw, tol)
+        if np.abs(flows["available_kw"] - self.available_kw).max() > tol:
+            out.append(f"{self.name}.available_kw is not the input series")
+        if np.abs(flows["curtailed_kw"] - (self.available_kw - output)).max() > tol:
+            out.append(f"{self.name}.curtailed_kw is not available_kw - output_kw")
+        return out
 
 
 class PV(_Renewable):
