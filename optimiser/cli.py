@@ -1,4 +1,4 @@
-"""Command line: ``parkdispatch run | forecast | pareto | validate | schema``. Thin: parse, call, report, exit code.
+"""Command line: ``parkdispatch run | forecast | pareto | validate | schema | day-ahead | history``. Thin: parse, call, report, exit code.
 
 Exit codes are listed in :mod:`optimiser.errors`.
 """
@@ -45,6 +45,20 @@ def main(argv: list[str] | None = None) -> int:
     validate.add_argument("scenario")
     commands.add_parser("schema", help="print the scenario JSON Schema")
 
+    day_ahead = commands.add_parser("day-ahead", help="one operating day's schedule from the stored state of the day "
+                                    "before; stored with its end state (see README, Operations)")
+    day_ahead.add_argument("scenario", help="scenario YAML file (its series must cover the date)")
+    day_ahead.add_argument("--date", required=True, help="operating date YYYY-MM-DD (local midnight to midnight)")
+    day_ahead.add_argument("--store", help="state store: SQLite file path or database URL [$PARKDISPATCH_STORE or "
+                           "~/.local/state/parkdispatch/store.sqlite]")
+    day_ahead.add_argument("--time-limit", type=float, metavar="SECONDS", help="solver time limit (overrides the scenario)")
+    day_ahead.add_argument("--mip-gap", type=float, metavar="GAP", help="relative MIP gap (overrides the scenario)")
+    day_ahead.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+                           help="wait this long for another job's store lock, then exit 6 [60]")
+    history = commands.add_parser("history", help="runs in the state store: dates, status, objective, flags")
+    history.add_argument("--store", help="state store (as for day-ahead)")
+    history.add_argument("--limit", type=int, help="newest N runs only")
+
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
@@ -56,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     from .scenario import Scenario, load_scenario
 
+    if args.command in ("day-ahead", "history"):
+        from .operations.commands import run_operation
+
+        return run_operation(args)
     if args.command == "schema":
         print(json.dumps(Scenario.model_json_schema(), indent=2))
         return 0
