@@ -27,7 +27,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
 from ..errors import ParkDispatchError, ScenarioError
@@ -39,10 +39,14 @@ DEFAULT_STORE = Path("~/.local/state/parkdispatch/store.sqlite")
 LOCK_NAME = "writer"
 
 
-class StoreBusyError(ParkDispatchError):
-    """Another job holds the store's lock (the message names it)."""
+class StoreError(ParkDispatchError):
+    """The state store cannot be reached or opened (exit 6, like a busy store)."""
 
     exit_code = 6
+
+
+class StoreBusyError(StoreError):
+    """Another job holds the store's lock (the message names it)."""
 
 
 def now_utc() -> datetime:
@@ -103,6 +107,12 @@ class Store:
         return make_url(self.url).render_as_string(hide_password=True)
 
     def _migrate(self) -> None:
+        try:
+            self._upgrade()
+        except DBAPIError as exc:
+            raise StoreError(f"store {self.where} cannot be opened: {exc.orig}") from None
+
+    def _upgrade(self) -> None:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         for attempt in range(5):  # two first uses at once: the loser's DDL fails, then finds the schema at head
@@ -265,6 +275,9 @@ def _engine(url: str) -> Engine:
     except ModuleNotFoundError as exc:
         raise ScenarioError(f"--store: the driver for {make_url(url).drivername} is not installed ({exc}); "
                             "pip install 'parkdispatch[postgres]'") from None
+    except NoSuchModuleError:
+        raise ScenarioError(f"--store = {make_url(url).render_as_string(hide_password=True)}: unknown database "
+                            f"'{make_url(url).drivername}' (give a file path, or a sqlite:// or postgresql:// URL)") from None
 
 
 def _alive(pid: int) -> bool:
