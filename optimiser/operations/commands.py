@@ -1,4 +1,4 @@
-"""Handlers of the operations sub-commands (``day-ahead``, ``history``); the CLI only parses and calls these."""
+"""Handlers of the operations sub-commands (``day-ahead``, ``intraday``, ``history``); the CLI only parses and calls these."""
 
 from __future__ import annotations
 
@@ -23,13 +23,22 @@ def run_operation(args: argparse.Namespace) -> int:
 
         print(history_text(Store(args.store), args.limit))
         return 0
-    from .dayahead import day_ahead
+    if args.command == "intraday":
+        from .intraday import intraday, parse_at
 
-    operating_date = parse_date(args.date)
-    job = day_ahead(args.scenario, operating_date, Store(args.store), time_limit_s=args.time_limit,
-                    mip_gap=args.mip_gap, wait_s=args.wait)
+        at = parse_at(args.at)
+        job = intraday(args.scenario, at, Store(args.store), time_limit_s=args.time_limit, mip_gap=args.mip_gap,
+                       wait_s=args.wait)
+        label = f"intraday at {at.isoformat()}"
+    else:
+        from .dayahead import day_ahead
+
+        operating_date = parse_date(args.date)
+        job = day_ahead(args.scenario, operating_date, Store(args.store), time_limit_s=args.time_limit,
+                        mip_gap=args.mip_gap, wait_s=args.wait)
+        label = f"day-ahead {operating_date}"
     s = job.result.summary
-    print(f"day-ahead {operating_date}: run {job.run_id}, schedule version {job.version}: {s['status_detail']}, "
+    print(f"{label}: run {job.run_id}, schedule version {job.version}: {s['status_detail']}, "
           f"objective {s['objective_cny']:.2f} CNY, emissions {s['emissions_tco2']:.3f} tCO2")
     for flag in job.flags:
         print(f"  flag: {flag}")

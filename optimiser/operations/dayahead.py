@@ -113,12 +113,20 @@ def day_ahead(scenario_path: str | Path, operating_date: date, store: Store, tim
               mip_gap: float | None = None, wait_s: float = 60.0) -> JobResult:
     """Solve, check and store ``operating_date``'s schedule (see module doc); raise a
     :class:`ParkDispatchError` (recorded on the run) on failure."""
+    return stored_job("day-ahead", scenario_path, operating_date, store,
+                      lambda scenario, run_id: (optimise(scenario, time_limit_s=time_limit_s, mip_gap=mip_gap), []),
+                      wait_s)
+
+
+def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store: Store, solve, wait_s: float,
+               note: str = "") -> JobResult:
+    """The stages every job shares: lock, record the run, derive the day, ``solve(scenario, run_id)``
+    (a checked :class:`RunResult` and extra flags), store; failures recorded and re-raised."""
     path = Path(scenario_path)
     raw, text = read_raw(path)
-    log("start", kind="day-ahead", date=operating_date.isoformat(), scenario=str(path), store=store.where)
-    with store.lock(f"day-ahead {operating_date} {path}", wait_s) as holder:
-        run_id = store.start_run("day-ahead", operating_date, str(path), hashlib.sha256(text).hexdigest(),
-                                 __version__, holder)
+    log("start", kind=kind, date=operating_date.isoformat(), scenario=str(path), store=store.where)
+    with store.lock(f"{kind} {operating_date}{note} {path}", wait_s) as holder:
+        run_id = store.start_run(kind, operating_date, str(path), hashlib.sha256(text).hexdigest(), __version__, holder)
         log("locked", run=run_id, holder=holder)
         timings: dict[str, float] = {}
         scenario = None
@@ -129,7 +137,8 @@ def day_ahead(scenario_path: str | Path, operating_date: date, store: Store, tim
             timings["scenario_seconds"] = time.perf_counter() - t0
             log("scenario", run=run_id, start=scenario.index[0].isoformat(), steps=scenario.horizon.steps,
                 state_from_run=before_id, flags=len(flags))
-            result = optimise(scenario, time_limit_s=time_limit_s, mip_gap=mip_gap)
+            result, extra = solve(scenario, run_id)
+            flags += extra
             summary = result.summary
             timings.update(summary["timings"])
             log("solved", run=run_id, status=summary["status"], objective_cny=f"{summary['objective_cny']:.6f}",
@@ -144,7 +153,7 @@ def day_ahead(scenario_path: str | Path, operating_date: date, store: Store, tim
             previous = store.totals(before_id) if before_id is not None else {}
             schedule = {"start": scenario.index[0].isoformat(), "steps": scenario.horizon.steps,
                         "step_minutes": scenario.horizon.step_minutes,
-                        "dispatch_csv": dispatch_frame(result.dataset).to_csv(index=False, float_format="%.9g")}
+                        "dispatch_csv": dispatch_frame(result.dataset).to_csv(index=False, float_format="%.17g")}
             outcome = Outcome(status="ok", solver_status=summary["status"], objective_cny=summary["objective_cny"],
                               exit_code=0 if summary["status"] == "optimal" else SolverError.exit_code, flags=flags,
                               timings=timings, scenario_sha256=scenario.sha256)
