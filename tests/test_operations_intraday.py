@@ -36,15 +36,15 @@ def test_intraday_keeps_the_past_and_replans_the_rest(tmp_path, step_minutes):
     ahead = day_ahead(path, DAY1, store)
     write_case(tmp_path, STORES["battery"], step_minutes, UPDATED)  # the forecasts are updated
     job = intraday(path, parse_at("2026-07-15T12:00:00+08:00"), store)
-    assert job.result.summary["objective_cny"] == pytest.approx(1220.0, abs=1e-6)
+    assert job.result.summary["objective_cny"] == pytest.approx(1220.0, rel=1e-5)  # past fixed within 1e-6 (1 + |v|)
     k = 12 * 60 // step_minutes
     per_hour = 60 // step_minutes
     new, old = job.result.dataset, ahead.result.dataset
     for flow in ("store_charge_kw", "store_discharge_kw", "store_soc_kwh", "grid_import_kw"):
-        np.testing.assert_allclose(new[flow].values[:k], old[flow].values[:k], atol=1e-5)
+        np.testing.assert_allclose(new[flow].values[:k], old[flow].values[:k], atol=1e-3)  # within the fix band
     discharge = new["store_discharge_kw"].values
-    np.testing.assert_allclose(discharge[18 * per_hour:20 * per_hour], 0.0, atol=1e-6)
-    np.testing.assert_allclose(discharge[20 * per_hour:], 50.0, atol=1e-6)
+    np.testing.assert_allclose(discharge[18 * per_hour:20 * per_hour], 0.0, atol=1e-4)
+    np.testing.assert_allclose(discharge[20 * per_hour:], 50.0, atol=1e-4)
     raw, _ = read_raw(path)
     fresh = optimise(day_scenario(raw, DAY1, {}, tmp_path, str(path))[0])
     assert fresh.summary["objective_cny"] < 1220.0 - 1.0  # not fixing the past would re-plan it

@@ -3,11 +3,13 @@
 The day's scenario is derived as for day-ahead (same start state: the stored end of the day
 before) from the scenario file as it is now (updated forecasts), built once on the run seam
 (:class:`optimiser.run.Dispatch`); :class:`PastFixer` then fixes, on ``dispatch.seam``, every
-flow of the steps before ``--at`` that is a model variable (storage charge/discharge/levels, unit
-status and power, grid import/export, ...) to the date's current schedule (intraday before
-day-ahead) and re-solves warm. A fixed continuous value keeps a band of ``FIX_BAND`` (1e-6 in its
-unit) so that values written with 17 digits never make the past infeasible by rounding; a status
-is fixed exactly. Re-fixing at a later ``--at`` restores the columns' own bounds first, so one
+asset flow of the steps before ``--at`` that is a model variable (storage charge and discharge,
+renewable output, unit status and power, load shifts, ...) to the date's current schedule
+(intraday before day-ahead) and re-solves warm. Store levels follow from the fixed flows and the
+grid balances them (fixing those too would over-determine the past: the stored schedule meets
+the balances only to the solver's tolerance). A fixed continuous value keeps a band of
+1e-6 (1 + |v|) (``FIX_BAND``; the re-solve may gain up to that share of the past's cost), values
+below ``SNAP`` are zero, a status is fixed exactly. Re-fixing at a later ``--at`` restores the columns' own bounds first, so one
 build serves a whole day of intraday re-solves (see ``benchmarks/bench_intraday.py``).
 """
 
@@ -28,7 +30,15 @@ from .dayahead import JobResult, stored_job
 from .store import Store
 
 FIX_BAND = 1e-6
-"""half-width of the band a past continuous value is fixed to [its unit]"""
+"""a past continuous value v is fixed to v ± FIX_BAND (1 + |v|): the stored schedule meets the model's
+equations only to the solver's tolerance, so an exact fix can leave a level 1e-5 kWh below its bound"""
+
+SNAP = 1e-4
+"""a past value closer to zero than this is fixed to zero (solver noise a binary's tolerance lets
+through, e.g. 5e-6 kW of charging beside a discharge, would otherwise force both flows on) [its unit]"""
+
+LEVELS = frozenset({"soc_kwh", "level_kg", "energy_kwh"})
+"""store levels: not fixed, they follow from the fixed flows through the continuity equations"""
 
 
 def parse_at(text: str) -> pd.Timestamp:
@@ -54,12 +64,11 @@ class PastFixer:
     def variables(self) -> dict[str, pyo.Var]:
         """Dataset column name -> the step-indexed model variable it reports."""
         model, scenario = self.dispatch.model, self.dispatch.scenario
-        blocks = [("grid", model.grid)] + [(a.name, model.asset[a.name]) for a in scenario.assets]
         out = {}
-        for name, block in blocks:
-            for var in block.component_objects(pyo.Var, descend_into=False):
-                if var.is_indexed() and len(var) == len(scenario.index):
-                    out[f"{name}_{var.local_name}"] = var
+        for asset in scenario.assets:
+            for var in model.asset[asset.name].component_objects(pyo.Var, descend_into=False):
+                if var.is_indexed() and len(var) == len(scenario.index) and var.local_name not in LEVELS:
+                    out[f"{asset.name}_{var.local_name}"] = var
         return out
 
     def release(self) -> None:
@@ -89,8 +98,8 @@ class PastFixer:
         lower, upper = np.asarray(lp.col_lower_)[cols_a], np.asarray(lp.col_upper_)[cols_a]
         self.saved = (lower.copy(), upper.copy())
         integer = self.seam.integer[cols_a]
-        values_a = np.where(integer, np.round(values_a), values_a)
-        band = np.where(integer, 0.0, FIX_BAND)
+        values_a = np.where(integer, np.round(values_a), np.where(np.abs(values_a) < SNAP, 0.0, values_a))
+        band = np.where(integer, 0.0, FIX_BAND * (1.0 + np.abs(values_a)))
         self.seam.set_bounds(cols_a, np.maximum(values_a - band, lower), np.minimum(values_a + band, upper))
         self.fixed = cols_a
         return len(cols_a)
