@@ -207,14 +207,20 @@ class Scenario(BaseModel):
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a YAML scenario file; raise :class:`ScenarioError` on any problem."""
     path = Path(path)
+    raw, text = read_scenario_file(path)
+    return scenario_from_dict(raw, base_dir=path.parent, source=str(path), file_bytes=text)
+
+
+def read_scenario_file(path: str | Path) -> tuple[Any, bytes]:
+    """A scenario file's parsed YAML (not yet validated) and its bytes; ScenarioError naming the file."""
+    path = Path(path)
     if not path.is_file():
         raise ScenarioError(f"{path}: scenario file not found")
     text = path.read_bytes()
     try:
-        raw = yaml.safe_load(text)
+        return yaml.safe_load(text), text
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
-    return scenario_from_dict(raw, base_dir=path.parent, source=str(path), file_bytes=text)
 
 
 def scenario_from_dict(

@@ -19,13 +19,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from .. import __version__
 from ..errors import ParkDispatchError, ScenarioError, SolverError
 from ..output import dispatch_frame
 from ..run import RunResult, optimise
-from ..scenario import Scenario, scenario_from_dict
+from ..scenario import Scenario, read_scenario_file, scenario_from_dict
 from .state import apply_state, end_state, fractional_status
 from .store import Outcome, Store
 
@@ -53,14 +51,7 @@ class JobResult:
 
 def read_raw(path: str | Path) -> tuple[dict, bytes]:
     """The scenario file's mapping and bytes; ScenarioError naming the file if it cannot be read."""
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: scenario file not found")
-    text = path.read_bytes()
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+    raw, text = read_scenario_file(path)
     if not isinstance(raw, dict) or not isinstance(raw.get("horizon"), dict):
         raise ScenarioError(f"{path}: expected a mapping with sections park, horizon, tariff, grid, assets")
     return raw, text
