@@ -76,3 +76,12 @@ def write_case(folder: Path, assets: list[dict], step_minutes: int, hourly_price
     path = folder / name
     path.write_text(yaml.safe_dump(scenario_dict(assets, step_minutes)))
     return path
+
+MIN_DOWN_PRICES = [0.3] * 21 + [0.28, 1.5, 1.5]
+"""cheap all day (cheapest at 21 h, so the optimum stops at 22:00, not 21:00), a dear late evening [CNY/kWh]"""
+
+MIN_DOWN = [
+    {"name": "h2", "kind": "hydrogen_demand", "demand_kg_per_h": 2, "grey_purchase_cny_per_kg": 30},
+    {"name": "stack", "kind": "electrolyser", "power_kw": 100, "kwh_per_kg": 50, "min_load_fraction": 0.5,
+     "min_down_hours": 4, "initially_on": True},
+]

@@ -98,3 +98,30 @@ def test_commitment_status_and_hours_carried_across_days(tmp_path, step_minutes)
     for flow in ("stack_on", "stack_power_kw"):
         rolled = np.concatenate([first.result.dataset[flow].values, second.result.dataset[flow].values])
         np.testing.assert_allclose(rolled, whole.dataset[flow].values, atol=1e-6)
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_minimum_down_time_carried_across_days(tmp_path, step_minutes):
+    """Electrolyser as above but minimum down time 4 h, on before the first day; prices 0.3 (00-21 h), 0.28
+    (21-22 h), 1.5 (22-24 h). Full load pays 60 - 30 = +30 CNY/h at 0.3 (+32 at 0.28); at 1.5 even the
+    minimum load loses 30 - 75 = -45.
+    Day 1: on 00-22 h (2100 kWh x 0.3 + 100 x 0.28 = 658, 44 kg), off from 22:00; 4 kg bought (120): 778;
+    ends off for 2 h.
+    Day 2: must stay off 00-02 (2 h of the 4 h left), on 02-22 h (1900 x 0.3 + 28 = 598, 40 kg), off 22-24;
+    8 kg bought (240): 838. One two-day run: the same (staying on through 22-02 h: -90 + 60 < 0; stopping
+    at 21:00 to restart at 01:00 gives up +32 for +30): 1616. Without the carried hours day 2 would run
+    from 00:00 and cost 778."""
+    from ops_cases import MIN_DOWN, MIN_DOWN_PRICES
+
+    path = write_case(tmp_path, MIN_DOWN, step_minutes, MIN_DOWN_PRICES)
+    store = Store(tmp_path / "store.sqlite")
+    first = day_ahead(path, DAY1, store)
+    second = day_ahead(path, DAY2, store)
+    assert first.result.summary["objective_cny"] == pytest.approx(778.0, abs=1e-6)
+    assert second.result.summary["objective_cny"] == pytest.approx(838.0, abs=1e-6)
+    _, state = store.end_state(DAY1)
+    assert (state[("stack", "on")], state[("stack", "hours_off")]) == (0.0, pytest.approx(2.0))
+    whole = two_day(tmp_path, MIN_DOWN, step_minutes)
+    assert whole.summary["objective_cny"] == pytest.approx(1616.0, abs=1e-6)
+    rolled = np.concatenate([first.result.dataset["stack_on"].values, second.result.dataset["stack_on"].values])
+    np.testing.assert_allclose(rolled, whole.dataset["stack_on"].values, atol=1e-6)
