@@ -194,3 +194,22 @@ def test_unreachable_store_exits_6(capsys):
     port = __import__("pg_server")._free_port()  # nothing listens there
     assert main(["history", "--store", f"postgresql://postgres@127.0.0.1:{port}/none"]) == 6
     assert "cannot be opened" in capsys.readouterr().err
+
+
+def test_running_totals_sum_days_and_skip_gaps(tmp_path):
+    """Battery case (see test_operations_dayahead): day 1 imports 2400 kWh of demand + 100 charged - 200
+    discharged = 2300 kWh, peak 150 kW (100 kW demand + 50 kW charging); day 2 (from an empty store)
+    2400 + 200 - 200 = 2400 kWh. Year to date after day 2: 4700 kWh; objective 1079.5 + 1102 = 2181.5.
+    A day 4 after a gap starts from the scenario's state (as day 1: 2300 kWh) and continues the totals
+    from day 2: 7000 kWh, flagged."""
+    path = write_case(tmp_path, STORES["battery"], 60, STORAGE_PRICES, days=4)
+    store = Store(tmp_path / "store.sqlite")
+    day_ahead(path, DAY1, store)
+    second = day_ahead(path, DAY2, store)
+    totals = store.totals(second.run_id)
+    assert totals["year_to_date_import_kwh"] == ("2026", pytest.approx(4700.0, abs=1e-5))
+    assert totals["year_to_date_objective_cny"] == ("2026", pytest.approx(2181.5, abs=1e-5))
+    assert totals["month_to_date_peak_import_kw"] == ("2026-07", pytest.approx(150.0, abs=1e-6))
+    fourth = day_ahead(path, date(2026, 7, 18), store)
+    assert store.totals(fourth.run_id)["year_to_date_import_kwh"][1] == pytest.approx(7000.0, abs=1e-5)
+    assert any("continue from 2026-07-16" in flag for flag in fourth.flags)

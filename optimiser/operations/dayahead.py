@@ -141,7 +141,9 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
                 flags.append("synthetic weather")
             t0 = time.perf_counter()
             end = scenario.index[-1] + timedelta(minutes=scenario.horizon.step_minutes)
-            previous = store.totals(before_id) if before_id is not None else {}
+            totals_date, previous = store.latest_totals(operating_date)
+            if totals_date is not None and totals_date != operating_date - timedelta(days=1):
+                flags.append(f"running totals continue from {totals_date}: no schedule stored for the days between")
             schedule = {"start": scenario.index[0].isoformat(), "steps": scenario.horizon.steps,
                         "step_minutes": scenario.horizon.step_minutes,
                         "dispatch_csv": dispatch_frame(result.dataset).to_csv(index=False, float_format="%.17g")}

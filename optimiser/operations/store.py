@@ -230,6 +230,17 @@ class Store:
                     return schedule.run_id, {(r.asset, r.quantity): r.value for r in rows}
         return None, {}
 
+    def latest_totals(self, before: date) -> tuple[date | None, dict[str, tuple[str, float]]]:
+        """Running totals of the latest date before ``before`` that has a current schedule (intraday
+        before day-ahead): (that date, {name: (period, value)}); (None, {}) if none."""
+        with Session(self.engine) as session:
+            last = session.scalar(select(func.max(Schedule.operating_date)).where(
+                Schedule.operating_date < before, Schedule.is_current.is_(True)))
+        if last is None:
+            return None, {}
+        run_id, _ = self.end_state(last)
+        return last, self.totals(run_id)
+
     def totals(self, run_id: int) -> dict[str, tuple[str, float]]:
         """Running totals stored with a run: {name: (period, value)}."""
         with Session(self.engine) as session:
