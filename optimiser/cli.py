@@ -1,4 +1,4 @@
-"""Command line: ``parkdispatch run | forecast | pareto | validate | schema``. Thin: parse, call, report, exit code.
+"""Command line: ``parkdispatch run | forecast | pareto | validate | schema | day-ahead | intraday | history``. Thin: parse, call, report, exit code.
 
 Exit codes are listed in :mod:`optimiser.errors`.
 """
@@ -90,6 +90,25 @@ def main(argv: list[str] | None = None) -> int:
     validate.add_argument("scenario")
     commands.add_parser("schema", help="print the scenario JSON Schema")
 
+    day_ahead = commands.add_parser("day-ahead", help="one operating day's schedule from the stored state of the day "
+                                    "before; stored with its end state (see README, Operations)")
+    day_ahead.add_argument("scenario", help="scenario YAML file (its series must cover the date)")
+    day_ahead.add_argument("--date", required=True, help="operating date YYYY-MM-DD (local midnight to midnight)")
+    intraday = commands.add_parser("intraday", help="re-optimise the stored day from --at on, the steps before it "
+                                   "fixed as dispatched; stored as the day's intraday schedule")
+    intraday.add_argument("scenario", help="scenario YAML file (its series: the updated forecasts)")
+    intraday.add_argument("--at", required=True, help="first step to re-optimise, with offset, e.g. 2026-07-15T12:00+08:00")
+    for job in (day_ahead, intraday):
+        job.add_argument("--store", help="state store: SQLite file path or database URL [$PARKDISPATCH_STORE or "
+                         "~/.local/state/parkdispatch/store.sqlite]")
+        job.add_argument("--time-limit", type=float, metavar="SECONDS", help="solver time limit (overrides the scenario)")
+        job.add_argument("--mip-gap", type=float, metavar="GAP", help="relative MIP gap (overrides the scenario)")
+        job.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+                         help="wait this long for another job's store lock, then exit 6 [60]")
+    history = commands.add_parser("history", help="runs in the state store: dates, status, objective, flags")
+    history.add_argument("--store", help="state store (as for day-ahead)")
+    history.add_argument("--limit", type=int, help="newest N runs only")
+
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
@@ -109,6 +128,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .sweeps.cli import run_command
 
         return run_command(args)
+    if args.command in ("day-ahead", "intraday", "history"):
+        from .operations.commands import run_operation
+
+        return run_operation(args)
     if args.command == "schema":
         print(json.dumps(Scenario.model_json_schema(), indent=2))
         return 0

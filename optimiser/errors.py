@@ -7,6 +7,7 @@
 | 3    | InfeasibleError      | no schedule satisfies the constraints; message names them      |
 | 4    | SolverError          | solver failure or time limit (outputs kept if a schedule exists)|
 | 5    | SolutionCheckError   | the independent post-solve check found a violation             |
+| 6    | StoreError           | state store busy (another job holds its lock) or unreachable   |
 | 130  | (Ctrl-C)             | interrupted; nothing written                                   |
 """
 

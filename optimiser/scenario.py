@@ -244,6 +244,13 @@ class Scenario(BaseModel):
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a YAML scenario file; raise :class:`ScenarioError` on any problem."""
     path = Path(path)
+    raw, text = read_scenario_file(path)
+    return scenario_from_dict(raw, base_dir=path.parent, source=str(path), file_bytes=text)
+
+
+def read_scenario_file(path: str | Path) -> tuple[Any, bytes]:
+    """A scenario file's parsed YAML (not yet validated) and its bytes; ScenarioError naming the file."""
+    path = Path(path)
     if path.is_dir():
         raise ScenarioError(f"{path}: is a folder, not a scenario file")
     if not path.is_file():
@@ -253,13 +260,12 @@ def load_scenario(path: str | Path) -> Scenario:
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot be read: {exc.strerror}") from None
     try:
-        raw = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+        return yaml.load(text, Loader=UniqueKeyLoader), text  # noqa: S506 - a SafeLoader
     except DuplicateKeyError as exc:
         raise ScenarioError(f"{path}: line {exc.line}: key '{exc.key}' is given twice (first on line {exc.first_line}); "
                             "remove one (YAML would silently keep the last)") from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
-    return scenario_from_dict(raw, base_dir=path.parent, source=str(path), file_bytes=text)
 
 
 class DuplicateKeyError(yaml.YAMLError):

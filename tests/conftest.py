@@ -34,3 +34,34 @@ def bundled():
         return cache[name]
 
     return _get
+
+
+@pytest.fixture(scope="session")
+def postgres_base():
+    """A throwaway PostgreSQL server on 127.0.0.1 (see pg_server.py), or a skip naming why it cannot start;
+    with PARKDISPATCH_REQUIRE_POSTGRES=1 (CI) that is a failure instead."""
+    import os
+
+    import pg_server
+
+    try:
+        base, stop = pg_server.start()
+    except pg_server.Unavailable as exc:
+        if os.environ.get("PARKDISPATCH_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL required but unavailable: {exc}")
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+    yield base
+    stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request, tmp_path):
+    """A fresh state store location: an SQLite file in tmp_path, or a new database on the test server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.sqlite")
+    import uuid
+
+    import pg_server
+
+    base = request.getfixturevalue("postgres_base")
+    return pg_server.create_database(base, f"t{uuid.uuid4().hex[:12]}")
