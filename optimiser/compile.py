@@ -21,7 +21,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 from pyomo.repn.standard_repn import generate_standard_repn
-from scipy.sparse import coo_array, csc_array
+
+from .sparse import Compressed
 
 _NUMBERS = (float, int)
 
@@ -32,7 +33,8 @@ class Compiled:
 
     cost: np.ndarray
     offset: float
-    matrix: csc_array
+    matrix: Compressed
+    """the constraint matrix, column-wise"""
     row_lower: np.ndarray
     row_upper: np.ndarray
     columns: list
@@ -87,10 +89,8 @@ def compile_model(model: pyo.ConcreteModel) -> Compiled:
     np.add.at(cost, column[objective_index[keep]], coefs[keep])
     row_of = np.repeat(np.arange(len(rows)), counts)
     keep = values != 0.0
-    by_row = coo_array((values[keep], (row_of[keep], column[index[keep]])), shape=(len(rows), n)).tocsr()
-    by_row.sum_duplicates()
-    by_row.eliminate_zeros()
-    return Compiled(cost=cost, offset=offset, matrix=by_row.tocsc(), row_lower=np.asarray(lower, dtype=float),
+    matrix = Compressed.from_triplets(row_of[keep], column[index[keep]], values[keep], (len(rows), n))
+    return Compiled(cost=cost, offset=offset, matrix=matrix, row_lower=np.asarray(lower, dtype=float),
                     row_upper=np.asarray(upper, dtype=float), columns=[v for v, u in zip(every, used) if u], rows=rows,
                     unused=[v for v, u in zip(every, used) if not u])
 

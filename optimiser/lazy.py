@@ -22,3 +22,18 @@ def LinearExpression(*args, **kwargs):  # noqa: N802 - stands for Pyomo's class
 
         _linear_expression = linear
     return _linear_expression(*args, **kwargs)
+
+
+def _drop_pyomo_scipy_hook() -> None:
+    """Stop Pyomo importing ``scipy.stats``, ``.integrate`` and ``.spatial`` (about 0.7 s) the moment
+    anything imports SciPy, as xarray does through ``dask.array`` when dask is installed.
+
+    ``pyomo.common.dependencies`` registers that import as a callback on SciPy's first import; the
+    model uses none of it. Pyomo still imports them itself on its first use of its deferred ``scipy``.
+    """
+    from pyomo.common.dependencies import DeferredImportCallbackFinder
+
+    getattr(DeferredImportCallbackFinder, "_callbacks", {}).pop("scipy", None)
+
+
+_drop_pyomo_scipy_hook()

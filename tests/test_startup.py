@@ -53,3 +53,14 @@ def test_a_scenario_with_weather_still_computes_it():
     """The lazily loaded pvlib and windpowerlib still compute the bundled weather scenario's PV and wind."""
     code, loaded = _loaded(["validate", "scenarios/tianjin_week_weather.yaml"])
     assert code == 0 and "pvlib.pvsystem" in loaded and "windpowerlib" in loaded
+
+
+def test_a_run_never_imports_scipy_stats(tmp_path):
+    """Pyomo imports scipy.stats, .integrate and .spatial (about 0.7 s) when anything imports SciPy
+    (xarray does through dask.array where dask is installed): ``optimiser.lazy`` drops that hook."""
+    probe = ("import sys; import optimiser.run, pyomo.environ, scipy.sparse, xarray; "
+             "xarray.Dataset({'a': ('t', [1.0])}); print(sorted(m for m in ('scipy.stats', 'scipy.spatial') "
+             "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
