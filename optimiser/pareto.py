@@ -4,7 +4,12 @@
    price: set it to 0 for a pure cost-emissions front) -> cost C_min at emissions E_max.
 2. Emissions optimum: minimise ``emissions_tco2`` -> E_min; then minimise cost subject
    to emissions <= E_min (1 + 1e-7) (lexicographic within the solver's tolerance, so the
-   end point is not a dominated tie).
+   end point is not a dominated tie). E_min is first taken without adding exclusivity
+   binaries (a lower bound): the emissions optimum is degenerate where importing and
+   exporting at once is emission-neutral (the national method's net import), and binaries
+   added lazily for such a vertex would make every later point a MIP. If the least cost
+   within that bound needs no simultaneous flows, the bound is attained and is E_min;
+   otherwise E_min is solved again with exclusivity enforced.
 3. For N caps ε evenly spaced from E_min to E_max: minimise cost s.t. emissions <= ε.
 
 The model is built and handed to HiGHS once (:class:`optimiser.run.Dispatch`): the
@@ -56,10 +61,11 @@ def pareto_front(scenario: Scenario, points: int, time_limit_s: float | None = N
     emissions = emission_form(dispatch.model, dispatch.ctx, base)
     emissions_vector = seam.vector(emissions.coefs, emissions.vars)
     cheapest = check(dispatch.solve(time_limit_s))
-    seam.set_objective(emissions_vector, emissions.constant)
-    cleanest = check(dispatch.solve(time_limit_s, scenario=_with_objective(base, minimise="emissions")))
     e_max = cheapest.summary["emissions_tco2"]
-    e_min = min(cleanest.summary["objective_cny"], e_max)
+    seam.set_objective(emissions_vector, emissions.constant)
+    bound, _ = dispatch.run(base.solver.time_limit_s if time_limit_s is None else time_limit_s,
+                            base.solver.mip_gap, binaries="never")
+    e_min = min(bound.objective_cny, e_max)
     cap_row = seam.add_row(emissions_vector, -INFINITY, INFINITY, "targets.emissions_max")
     seam.set_objective(cost, cost_offset)
 
@@ -67,18 +73,33 @@ def pareto_front(scenario: Scenario, points: int, time_limit_s: float | None = N
         seam.set_row_bounds([cap_row], -INFINITY, cap - emissions.constant)
         return check(dispatch.solve(time_limit_s, scenario=_with_objective(base, emissions_max_tco2=cap)))
 
+    def least_cost_at(cap: float) -> tuple[float, RunResult]:
+        try:
+            return cap, capped(cap)
+        except InfeasibleError:
+            cap += CAP_SLACK * max(1.0, abs(cap))
+            return cap, capped(cap)
+
+    progress.stage(f"point 1 of {points}: emissions cap {e_min:.6g} tCO2")
+    try:
+        first = least_cost_at(e_min + END_POINT_SLACK * abs(e_min))
+    except InfeasibleError:  # the bound needs simultaneous flows: the least emissions with exclusivity
+        seam.set_row_bounds([cap_row], -INFINITY, INFINITY)
+        seam.set_objective(emissions_vector, emissions.constant)
+        cleanest = check(dispatch.solve(time_limit_s, scenario=_with_objective(base, minimise="emissions")))
+        e_min = min(cleanest.summary["objective_cny"], e_max)
+        seam.set_objective(cost, cost_offset)
+        first = least_cost_at(e_min + END_POINT_SLACK * abs(e_min))
+
     rows = []
     for i, cap in enumerate(np.linspace(e_min, e_max, points)):
-        cap = float(cap) if i else e_min + END_POINT_SLACK * abs(e_min)
-        progress.stage(f"point {i + 1} of {points}: emissions cap {cap:.6g} tCO2")
-        if i == points - 1:
+        if i == 0:
+            cap, run = first
+        elif i == points - 1:
             run = cheapest
         else:
-            try:
-                run = capped(cap)
-            except InfeasibleError:
-                cap += CAP_SLACK * max(1.0, abs(cap))
-                run = capped(cap)
+            progress.stage(f"point {i + 1} of {points}: emissions cap {cap:.6g} tCO2")
+            cap, run = least_cost_at(float(cap))
         rows.append({"point": i, "emissions_cap_tco2": cap, "emissions_tco2": run.summary["emissions_tco2"],
                      "cost_cny": run.summary["objective_cny"], "status": run.summary["status"]})
     return pd.DataFrame(rows)

@@ -68,10 +68,12 @@ class Dispatch:
         self.pairs.clear()
         self.seam.truncate(*self._handed_over)
 
-    def run(self, time_limit_s: float, mip_gap: float) -> tuple[SolveInfo, int]:
-        """Solve only (no extraction): the solve's info and the lazy binary rounds it took."""
+    def run(self, time_limit_s: float, mip_gap: float, binaries: str | None = None) -> tuple[SolveInfo, int]:
+        """Solve only (no extraction): the solve's info and the lazy binary rounds it took; ``binaries``
+        overrides the scenario's ``solver.binaries`` for this solve (``never``: add none)."""
         self.progress.stage(f"solving ({self.seam.n_columns:,} columns, {self.seam.highs.getNumRow():,} rows)")
-        return solve_exclusive(self.seam, self.pairs, self.scenario.solver.binaries, time_limit_s, mip_gap)
+        return solve_exclusive(self.seam, self.pairs, binaries or self.scenario.solver.binaries, time_limit_s,
+                               mip_gap)
 
     def solve(self, time_limit_s: float | None = None, mip_gap: float | None = None,
               scenario: Scenario | None = None) -> RunResult:

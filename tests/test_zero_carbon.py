@@ -276,6 +276,28 @@ def test_pareto_front_is_monotone_between_the_single_objective_optima(tmp_path, 
     assert main(["pareto", str(path), "--points", "3", "--out", str(tmp_path / "front")]) == 2
 
 
+@pytest.mark.parametrize("minutes", [60, 15])
+def test_pareto_end_point_where_the_emissions_bound_needs_simultaneous_flows(minutes):
+    """1 h: load 50 kW, PV 100 kW, import 0.5 CNY/kWh, export -0.1 CNY/kWh (the park pays to export),
+    limits 100 kW, certificates 0.02 CNY/kWh on grid import, national method (0.8325 tCO2/MWh on
+    I - G - X). Importing and exporting at once is impossible (one meter), so the least emissions are
+    exporting the 50 kWh surplus: -0.041625 tCO2 at 5 CNY; the cost optimum curtails it: 0 tCO2 at 0 CNY.
+    Without exclusivity the emissions bound would be I = 50 with certificates, X = 100: -0.08325 tCO2,
+    which no schedule reaches: the front must start at -0.041625 (caps -0.041625, -0.0208125, 0 ->
+    costs 5, 2.5, 0)."""
+    from optimiser.pareto import pareto_front
+
+    spec = small_scenario(60 // minutes, minutes, tariff={"import_cny_per_kwh": 0.5, "export_cny_per_kwh": -0.1},
+                          grid={"import_limit_kw": 100, "export_limit_kw": 100, "emission_factor_tco2_per_mwh": 0.6},
+                          targets={"green_purchases": [{"name": "gec", "kind": "certificate",
+                                                        "price_cny_per_mwh": 20, "max_mwh": 1}]},
+                          assets=[{"name": "load", "kind": "demand", "demand_kw": 50},
+                                  {"name": "pv", "kind": "pv", "available_kw": 100}])
+    front = pareto_front(scenario_from_dict(spec), 3)
+    np.testing.assert_allclose(front["emissions_tco2"], [-0.041625, -0.0208125, 0.0], atol=1e-8)
+    np.testing.assert_allclose(front["cost_cny"], [5.0, 2.5, 0.0], atol=1e-5)
+
+
 @pytest.mark.parametrize(("rest_kwh", "rest_share", "expected_cny", "bought_kwh"), [
     (0, None, 70.0, 100.0),       # last day of the year: 400 + N >= 0.5 (1000 + 200) -> N >= 200
     (10_000, None, 70.0, 100.0),  # rest at the target: N - 0.5 D >= 0.5 x 11000 - 400 - 5000 = 100
