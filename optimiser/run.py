@@ -21,7 +21,7 @@ from . import __version__
 from .accounting import park_accounting
 from .binaries import Exclusivity, solve_exclusive
 from .check import check_solution, tolerance_kw
-from .errors import InfeasibleError, SolutionCheckError
+from .errors import InfeasibleError, ScenarioError, SolutionCheckError
 from .model import build_model
 from .results import asset_flows, extract, heat_by_source, heat_level_summary, kpis, storage_summary
 from .scenario import Scenario
@@ -53,6 +53,9 @@ class Dispatch:
     def __init__(self, scenario: Scenario, verbose: bool = False, skip_target: str | None = None,
                  progress: Progress = SILENT, extend=None):
         self.scenario, self.progress = scenario, progress
+        if scenario.sizing is not None and extend is None:  # only optimise() adds the capacity decisions
+            raise ScenarioError(f"{scenario.source}: sizing: capacities are sized by 'parkdispatch run' (optimise) "
+                                "only, not by this workflow; remove the sizing section or fix the capacities")
         progress.stage(f"building the model ({scenario.horizon.steps} steps, {len(scenario.assets)} assets)")
         t0 = time.perf_counter()
         with paused_gc():

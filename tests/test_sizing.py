@@ -314,3 +314,34 @@ def test_unsizable_configurations_are_named(build):
     with pytest.raises(ScenarioError, match=r"sizing: needs objective.minimise 'cost', not 'emissions'"):
         day(build, 60, [LOAD, store()], sizing({"lfp.energy_kwh": {"existing": 0, "max": 2000, **per_day(0.5)}}),
             objective={"minimise": "emissions"})
+
+
+def test_workflows_without_capacity_decisions_refuse_sizing(build):
+    """The Pareto front and data-only sweep reuse build a dispatch model without the capacity decisions: they
+    must not silently dispatch the placeholder capacities."""
+    from optimiser.pareto import pareto_front
+    from optimiser.sweeps.worker import data_only_allowed
+
+    s = day(build, 60, [LOAD, store()], sizing({"lfp.energy_kwh": {"existing": 0, "max": 20000, **per_day(0.5)}}))
+    with pytest.raises(ScenarioError, match="sizing: capacities are sized by 'parkdispatch run'"):
+        pareto_front(s, 2)
+    assert not data_only_allowed(s)
+
+
+def test_bundled_planning_scenario_on_one_summer_week():
+    """The bundled planning scenario (a year) validates; on one July week it sizes every decision within its
+    bounds, passes the check and beats its reference (the park as it stands)."""
+    from pathlib import Path
+
+    from optimiser.scenario import load_scenario
+
+    path = Path(__file__).resolve().parents[1] / "scenarios" / "planning" / "dezhou_sizing_year.yaml"
+    year = load_scenario(path)
+    assert year.horizon.steps == 8760 and represented_years(year) == 1.0
+    week = year.with_changes({"horizon": {"start": "2026-07-13T00:00:00+08:00", "steps": 168}})
+    report = optimise(week).summary["sizing"]
+    for key, c in report["capacities"].items():
+        assert c["min"] - 1e-6 <= c["capacity"] <= c["max"] + 1e-6, key
+    assert report["capacities"]["pv.capacity_kw"]["capacity"] >= 8000 - 1e-6  # brown field kept
+    assert report["reference"]["status"] == "optimal"
+    assert report["total_cny_per_year"] <= report["reference"]["total_cny_per_year"] + 1e-6
