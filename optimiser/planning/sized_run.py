@@ -142,7 +142,8 @@ def optimise_sized(scenario, time_limit_s: float, mip_gap: float, verbose: bool 
     design = run.report(result, chosen)
     fixed = {d.key: sizing.reference.get(d.key, d.existing) for d in run.decisions}
     years = sizing.analysis_years or max(d.lifetime_years for d in run.decisions)
-    out = {"discount_rate": sizing.discount_rate, "represented_years": run.weight,
+    out = {"status": result.status, "objective_cny": result.summary["objective_cny"],
+           "discount_rate": sizing.discount_rate, "represented_years": run.weight,
            "annualisation": "annual = horizon cost / represented_years; capital: CRF(r, lifetime) x investment on "
                             "capacity above existing; fixed O&M on all capacity", **design}
     try:
@@ -153,7 +154,7 @@ def optimise_sized(scenario, time_limit_s: float, mip_gap: float, verbose: bool 
     else:
         reference = run.report(ref_result, fixed)
         out["reference"] = {"status": ref_result.status, "objective_cny": ref_result.summary["objective_cny"],
-                            **reference}
+                            **reference, "timings": ref_result.summary["timings"]}
         out.update(comparison(design, reference, sizing.discount_rate, years))
     result.summary["sizing"] = out
     return result
