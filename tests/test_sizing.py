@@ -57,6 +57,16 @@ def day(build, step_minutes: int, assets: list, sizing_: dict, **sections):
 LOAD = {"name": "load", "kind": "demand", "demand_kw": 1000}
 
 
+def sized_day(build, step_minutes: int, assets: list, costs: dict[str, tuple[float, float]], objective: float):
+    """Size ``costs`` ({key: (max, CNY per unit-day)}, none existing) over a day; assert the objective and return
+    the result and its capacities by key."""
+    s = day(build, step_minutes, assets, sizing({key: {"existing": 0, "max": top, **per_day(b)}
+                                                 for key, (top, b) in costs.items()}))
+    r = optimise(s)
+    assert r.summary["objective_cny"] == pytest.approx(objective, rel=1e-9)
+    return r, {key: c["capacity"] for key, c in r.summary["sizing"]["capacities"].items()}
+
+
 def test_capital_recovery_factor():
     """CRF(5 %, 10 a) = 0.05 x 1.05^10 / (1.05^10 - 1) = 0.05 x 1.628894627 / 0.628894627 = 0.1295045750;
     at r = 0 it is 1/n; a day is 1/365 of a year."""
@@ -114,14 +124,9 @@ def test_flow_battery_power_and_energy_sized_separately(build, step_minutes):
     13600 - 2800 + 500 + 1400 = 12,700 CNY.
     """
     vrfb = store("vrfb", "flow_battery", charge_efficiency=1.0, pump_load_fraction=0.0, power_kw=1, energy_kwh=1)
-    s = day(build, step_minutes, [LOAD, vrfb], sizing({
-        "vrfb.power_kw": {"existing": 0, "max": 10000, **per_day(0.5)},
-        "vrfb.energy_kwh": {"existing": 0, "max": 40000, **per_day(0.35)}}))
-    r = optimise(s)
-    assert r.summary["objective_cny"] == pytest.approx(12700.0, rel=1e-9)
-    caps = r.summary["sizing"]["capacities"]
-    assert caps["vrfb.power_kw"]["capacity"] == pytest.approx(1000.0, abs=1e-5)
-    assert caps["vrfb.energy_kwh"]["capacity"] == pytest.approx(4000.0, abs=1e-5)
+    r, caps = sized_day(build, step_minutes, [LOAD, vrfb],
+                        {"vrfb.power_kw": (10000, 0.5), "vrfb.energy_kwh": (40000, 0.35)}, 12700.0)
+    assert caps == pytest.approx({"vrfb.power_kw": 1000.0, "vrfb.energy_kwh": 4000.0}, abs=1e-5)
     assert asset_flows(r.dataset, "vrfb")["discharge_kw"].max() == pytest.approx(1000.0, abs=1e-5)
 
 
@@ -188,14 +193,9 @@ def test_electrolyser_and_tank_sized_for_valley_power(build, step_minutes):
         {"name": "tank", "kind": "hydrogen_storage", "capacity_kg": 1, "end_rule": "cyclic"},
         {"name": "h2", "kind": "hydrogen_demand", "demand_kg_per_h": 10},
     ]
-    s = day(build, step_minutes, assets, sizing({
-        "ely.power_kw": {"existing": 0, "max": 5000, **per_day(0.5)},
-        "tank.capacity_kg": {"existing": 0, "max": 1000, **per_day(1.0)}}))
-    r = optimise(s)
-    assert r.summary["objective_cny"] == pytest.approx(4510.0, rel=1e-9)
-    caps = r.summary["sizing"]["capacities"]
-    assert caps["ely.power_kw"]["capacity"] == pytest.approx(1500.0, abs=1e-5)
-    assert caps["tank.capacity_kg"]["capacity"] == pytest.approx(160.0, abs=1e-5)
+    _, caps = sized_day(build, step_minutes, assets, {"ely.power_kw": (5000, 0.5), "tank.capacity_kg": (1000, 1.0)},
+                        4510.0)
+    assert caps == pytest.approx({"ely.power_kw": 1500.0, "tank.capacity_kg": 160.0}, abs=1e-5)
 
 
 @pytest.mark.parametrize("step_minutes", [60, 15])
@@ -213,17 +213,11 @@ def test_heat_pump_and_thermal_store_sized(build, step_minutes):
         {"name": "tes", "kind": "thermal_storage", "power_kw": 5000, "energy_kwh": 1, "self_discharge_per_hour": 0,
          "end_rule": "cyclic"},
     ]
-    s = day(build, step_minutes, assets, sizing({
-        "hp.capacity_kw_th": {"existing": 0, "max": 5000, **per_day(0.2)},
-        "tes.energy_kwh": {"existing": 0, "max": 20000, **per_day(0.05)},
-        "grid.import_limit_kw": {"existing": 0, "max": 10000, **per_day(0.1)}}))
-    r = optimise(s)
-    assert r.summary["objective_cny"] == pytest.approx(1618.75, rel=1e-9)
-    caps = r.summary["sizing"]["capacities"]
-    assert caps["hp.capacity_kw_th"]["capacity"] == pytest.approx(750.0, abs=1e-5)
-    assert caps["tes.energy_kwh"]["capacity"] == pytest.approx(2000.0, abs=1e-5)
-    assert caps["tes.energy_kwh"]["unit"] == "kWh_th"
-    assert caps["grid.import_limit_kw"]["capacity"] == pytest.approx(187.5, abs=1e-5)
+    r, caps = sized_day(build, step_minutes, assets, {"hp.capacity_kw_th": (5000, 0.2), "tes.energy_kwh": (20000, 0.05),
+                                                      "grid.import_limit_kw": (10000, 0.1)}, 1618.75)
+    assert caps == pytest.approx({"hp.capacity_kw_th": 750.0, "tes.energy_kwh": 2000.0, "grid.import_limit_kw": 187.5},
+                                 abs=1e-5)
+    assert r.summary["sizing"]["capacities"]["tes.energy_kwh"]["unit"] == "kWh_th"
     assert asset_flows(r.dataset, "grid")["import_kw"].max() == pytest.approx(187.5, abs=1e-5)
 
 
