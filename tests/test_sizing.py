@@ -34,8 +34,17 @@ def prices(step_minutes: int) -> list[float]:
     return list(np.repeat(HOURS, 60 // step_minutes))
 
 
-def sizing(capacities: dict, rate: float = 0.0, **extra) -> dict:
-    return {"discount_rate": rate, "capacities": capacities, **extra}
+def nested(flat: dict) -> dict:
+    """{"lfp.energy_kwh": x} -> {"lfp": {"energy_kwh": x}}, as the scenario file nests capacities."""
+    out: dict = {}
+    for key, value in flat.items():
+        name, _, field = key.rpartition(".")
+        out.setdefault(name, {})[field] = value
+    return out
+
+
+def sizing(capacities: dict, rate: float = 0.0, reference: dict | None = None) -> dict:
+    return {"discount_rate": rate, "capacities": nested(capacities), "reference": nested(reference or {})}
 
 
 def store(name="lfp", kind="battery", **overrides) -> dict:
@@ -303,7 +312,7 @@ def test_unsizable_configurations_are_named(build):
     with pytest.raises(ScenarioError, match=r"pv 'pv': give capacity_kw"):
         day(build, 60, [LOAD, pv], sizing({"pv.capacity_kw": {"existing": 0, "max": 2000, **per_day(0.5)}}))
     s = sizing({"lfp.energy_kwh": {"existing": 0, "max": 2000, **per_day(0.5)}}, reference={"lfp.power_kw": 0})
-    with pytest.raises(ScenarioError, match=r"reference names 'lfp.power_kw', which is not in capacities"):
+    with pytest.raises(ScenarioError, match=r"reference names lfp.power_kw, which is not in capacities"):
         day(build, 60, [LOAD, store()], s)
     with pytest.raises(ScenarioError, match=r"sizing: needs objective.minimise 'cost', not 'emissions'"):
         day(build, 60, [LOAD, store()], sizing({"lfp.energy_kwh": {"existing": 0, "max": 2000, **per_day(0.5)}}),
@@ -339,3 +348,21 @@ def test_bundled_planning_scenario_on_one_summer_week():
     assert report["capacities"]["pv.capacity_kw"]["capacity"] >= 8000 - 1e-6  # brown field kept
     assert report["reference"]["status"] == "optimal"
     assert report["total_cny_per_year"] <= report["reference"]["total_cny_per_year"] + 1e-6
+
+
+def test_a_cost_is_addressed_by_its_path_for_sweeps(build):
+    """A planner's sensitivity: the battery's energy cost changed by its path (as a sweep does) from 0.5 to
+    0.7 CNY/kWh-day moves the optimum from the break-even 4000 kWh to none (13,600 CNY)."""
+    s = day(build, 60, [LOAD, store()], sizing({"lfp.energy_kwh": {"existing": 0, "max": 20000, **per_day(0.5)}}))
+    dearer = s.with_changes({"sizing.capacities.lfp.energy_kwh.investment_cny_per_unit":
+                             per_day(0.7)["investment_cny_per_unit"]})
+    report = optimise(dearer).summary["sizing"]
+    assert report["capacities"]["lfp.energy_kwh"]["capacity"] == pytest.approx(0.0, abs=1e-6)
+    assert report["objective_cny"] == pytest.approx(13600.0, rel=1e-9)
+
+
+def test_an_asset_without_capacities_is_named(build):
+    raw = sizing({"lfp.energy_kwh": {"existing": 0, "max": 20000, **per_day(0.5)}})
+    raw["capacities"]["load"] = {}
+    with pytest.raises(ScenarioError, match=r"sizing.capacities.load = {}: .*at least 1 item"):
+        day(build, 60, [LOAD, store()], raw)

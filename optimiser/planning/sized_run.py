@@ -140,7 +140,7 @@ def optimise_sized(scenario, time_limit_s: float, mip_gap: float, verbose: bool 
     result, chosen = run.solve(time_limit_s, mip_gap)
     sizing = scenario.sizing
     design = run.report(result, chosen)
-    fixed = {d.key: sizing.reference.get(d.key, d.existing) for d in run.decisions}
+    fixed = {d.key: sizing.reference_of(d.key, d.existing) for d in run.decisions}
     years = sizing.analysis_years or max(d.lifetime_years for d in run.decisions)
     out = {"status": result.status, "objective_cny": result.summary["objective_cny"],
            "discount_rate": sizing.discount_rate, "represented_years": run.weight,

@@ -1,6 +1,7 @@
 """Capacity sizing: the scenario's ``sizing`` section, annualised costs and the sized park.
 
-A capacity named ``<asset>.<field>`` (``grid.import_limit_kw`` for the connection) becomes
+A capacity named ``<asset>.<field>`` (given nested: ``capacities: {lfp: {energy_kwh: ...}}``;
+``grid.import_limit_kw`` for the connection) becomes
 a decision :math:`C` co-optimised with the dispatch, in one LP (:mod:`optimiser.planning.sized_run`):
 
 .. math::
@@ -27,7 +28,7 @@ stores, ...) is declared by each asset kind (``capacity_limits`` in :mod:`optimi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -70,21 +71,34 @@ class Sizing(BaseModel):
     model_config = ConfigDict(extra="forbid")
     discount_rate: float = Field(ge=0, lt=1, description="real discount rate for the capital recovery factor and "
                                  "the NPV [-]")
-    capacities: dict[str, Capacity] = Field(min_length=1, description="'<asset>.<field>' (or 'grid.import_limit_kw') "
-                                            "-> decision")
-    reference: dict[str, float] = Field(default_factory=dict, description="reference design for payback and NPV: "
-                                        "capacities fixed at these values, the others at their existing value")
+    capacities: dict[str, Annotated[dict[str, Capacity], Field(min_length=1)]] = Field(
+        min_length=1, description="asset name (or 'grid') -> capacity field -> decision")
+    reference: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="reference design for payback and NPV, asset -> field -> capacity: these "
+        "capacities fixed, the others at their existing value")
     analysis_years: float | None = Field(None, gt=0, le=100, description="NPV period [years]; default: the longest "
                                          "lifetime")
 
     @model_validator(mode="after")
     def _reference_named(self) -> "Sizing":
-        for key, value in self.reference.items():
-            if key not in self.capacities:
-                raise ValueError(f"reference names '{key}', which is not in capacities ({', '.join(self.capacities)})")
-            if not 0 <= value <= unit_limit(key)[0]:
-                raise ValueError(f"reference '{key}' = {value:g} is not a plausible capacity")
+        sized = [key for key, *_ in self.items()]
+        for name, fields in self.reference.items():
+            for field, value in fields.items():
+                if f"{name}.{field}" not in sized:
+                    raise ValueError(f"reference names {name}.{field}, which is not in capacities ({', '.join(sized)})")
+                if not 0 <= value <= unit_limit(field)[0]:
+                    raise ValueError(f"reference {name}.{field} = {value:g} is not a plausible capacity")
         return self
+
+    def items(self):
+        """``(key, asset name, field, decision)`` per capacity, key ``<asset>.<field>``, in file order."""
+        return [(f"{name}.{field}", name, field, spec) for name, fields in self.capacities.items()
+                for field, spec in fields.items()]
+
+    def reference_of(self, key: str, default: float) -> float:
+        """The reference design's capacity ``key`` (``default``: existing, if the reference does not name it)."""
+        name, _, field = key.rpartition(".")
+        return self.reference.get(name, {}).get(field, default)
 
 
 def crf(rate: float, years: float) -> float:
@@ -141,9 +155,8 @@ def sizing_problems(scenario) -> list[str]:
     if scenario.objective.minimise != "cost":
         problems.append(f"sizing: needs objective.minimise 'cost', not '{scenario.objective.minimise}' "
                         "(investment would be free)")
-    for key, spec in sizing.capacities.items():
+    for key, name, field, spec in sizing.items():
         where = f"sizing.capacities.{key}"
-        name, _, field = key.rpartition(".")
         owner = capacity_owner(scenario, name)
         if owner is None:
             problems.append(f"{where}: no asset '{name}' (names: grid, {', '.join(a.name for a in scenario.assets)})")
@@ -167,8 +180,7 @@ def sizing_problems(scenario) -> list[str]:
 def decisions(scenario) -> list[Decision]:
     """The validated scenario's capacity decisions, in file order."""
     out, rate = [], scenario.sizing.discount_rate
-    for key, spec in scenario.sizing.capacities.items():
-        name, _, field = key.rpartition(".")
+    for key, name, field, spec in scenario.sizing.items():
         owner = capacity_owner(scenario, name)
         existing = _existing(owner, field, spec)
         unit = next(u for suffix, u in sorted(UNITS.items(), key=lambda kv: -len(kv[0])) if field.endswith(suffix))
