@@ -257,7 +257,7 @@ def test_payback_and_npv_against_the_reference(build):
     assert report["reference"]["lcoe_cny_per_kwh"] == pytest.approx(13600 / 24000, rel=1e-9)
 
 
-def test_sizing_json_written_by_the_cli(tmp_path, build):
+def test_sizing_json_written_by_the_cli(tmp_path, capsys):
     from builders import small_scenario
     from optimiser.cli import main
 
@@ -268,6 +268,8 @@ def test_sizing_json_written_by_the_cli(tmp_path, build):
     path = tmp_path / "plan.yaml"
     path.write_text(yaml.safe_dump(raw))
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "--no-plot", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "lfp.energy_kwh" in printed and "payback 7.5 years" in printed
     written = json.loads((tmp_path / "out" / "sizing.json").read_text())
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert written == summary["sizing"]
@@ -294,6 +296,8 @@ def test_represented_years_of_a_quarter_hour_day(build):
     ({"lfp.efficiency": {"existing": 0, "max": 2000, **per_day(0.5)}}, store(),
      r"'efficiency' of a battery cannot be sized \(sizable: power_kw, energy_kwh\)"),
     ({"nope.power_kw": {"existing": 0, "max": 2000, **per_day(0.5)}}, store(), r"no asset 'nope'"),
+    ({"lfp.power_kw": {"existing": 0, "max": 1e15, **per_day(0.5)}}, store(),
+     r"sizing.capacities.lfp.power_kw.max = 1e\+15: beyond 1e\+08 kW"),
     ({"lfp.energy_kwh": {"existing": 0, "max": 2000, **per_day(0.5)}}, store(end_rule="equal_initial"),
      r"battery 'lfp': sizing its level capacity needs end_rule 'cyclic'"),
     ({"lfp.energy_kwh": {"max": 2000, **per_day(0.5)}}, store(energy_kwh=3000),

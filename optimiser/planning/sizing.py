@@ -170,6 +170,10 @@ def sizing_problems(scenario) -> list[str]:
         if problem:
             problems.append(f"{where}: {kind} '{name}': {problem}")
             continue
+        limit, unit = unit_limit(field)
+        if spec.max > limit:
+            problems.append(f"{where}.max = {spec.max:g}: beyond {limit:g} {unit}, not a plausible capacity")
+            continue
         existing = _existing(owner, field, spec)
         if existing > spec.max or (spec.min is not None and spec.min < existing):
             problems.append(f"{where}: existing {existing:g} (the asset's {field}) is outside [min, max] = "
@@ -245,3 +249,21 @@ def comparison(design: dict, reference: dict, rate: float, analysis_years: float
     return {"extra_overnight_investment_cny": extra, "operating_saving_cny_per_year": saving,
             "simple_payback_years": extra / saving if saving > 0 else None, "npv_cny": npv,
             "analysis_years": analysis_years}
+
+
+def sizing_lines(report: dict) -> list[str]:
+    """The chosen capacities and the comparison with the reference, for the terminal."""
+    lines = [f"{key:<28} {c['capacity']:>14,.1f} {c['unit']:<6} (existing {c['existing']:,.0f}, new {c['new']:,.1f})"
+             for key, c in report["capacities"].items()]
+    lines.append(f"per year: investment {report['investment_cny_per_year']:,.0f}, fixed O&M "
+                 f"{report['fixed_om_cny_per_year']:,.0f}, operation {report['operation_cny_per_year']:,.0f}, "
+                 f"total {report['total_cny_per_year']:,.0f} CNY")
+    reference = report["reference"]
+    if reference["status"] == "infeasible":
+        lines.append("reference design: infeasible (no payback or NPV)")
+    else:
+        payback = report["simple_payback_years"]
+        lines.append(f"against the reference ({reference['total_cny_per_year']:,.0f} CNY/year): payback "
+                     + ("none" if payback is None else f"{payback:.1f} years")
+                     + f", NPV {report['npv_cny']:,.0f} CNY over {report['analysis_years']:g} years")
+    return lines
