@@ -139,29 +139,46 @@ def test_flow_battery_power_and_energy_sized_separately(build, step_minutes):
     assert asset_flows(r.dataset, "vrfb")["discharge_kw"].max() == pytest.approx(1000.0, abs=1e-5)
 
 
-def pv_day(build, step_minutes: int, cny_per_kw_day: float, target: float | None = None):
-    """PV whose availability per kW is 0.5 in 06-09 and 15-18 and 1.0 in 09-15 (9 kWh per kW-day); flat
-    0.5 CNY/kWh; 1000 kW load; no export."""
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_flow_battery_with_its_losses_and_pumps(build, step_minutes):
+    """The same peak with the vanadium defaults: stacks 87 % each way, pumps 3 % of stack power, no standby loss.
+    Feeding 1000 kW to the bus needs d = 1000/0.97 = 1030.93 kW of discharge (P*), a tank of
+    E* = 4 d / 0.87 = 4739.90 kWh, charged with 4739.90/0.87 kWh at the stacks plus 3 % pumps from the bus at
+    0.3 CNY/kWh. A delivered kWh costs 0.3 x 1.03 / (0.87^2 x 0.97) = 0.4209 CNY: the peak (1.0) pays for P and E
+    (2.32 against 0.52 + 1.66 CNY per kW of peak), the flat hours (0.6) do not (0.18 against 0.41 CNY per kWh of
+    tank). Objective = 13600 - 4000 + 0.3 x 1.03 x E/0.87 + 0.5 P + 0.35 E."""
+    vrfb = store("vrfb", "flow_battery", charge_efficiency=0.87, discharge_efficiency=0.87, power_kw=1, energy_kwh=1)
+    power, energy = 1000 / 0.97, 4 * 1000 / 0.97 / 0.87
+    _, caps = sized_day(build, step_minutes, [LOAD, vrfb],
+                        {"vrfb.power_kw": (10000, 0.5), "vrfb.energy_kwh": (40000, 0.35)},
+                        13600 - 4000 + 0.3 * 1.03 * energy / 0.87 + 0.5 * power + 0.35 * energy)
+    assert caps == pytest.approx({"vrfb.power_kw": power, "vrfb.energy_kwh": energy}, abs=1e-5)
+
+
+def pv_day(build, step_minutes: int, cny_per_kw_day: float, target: float | None = None, kind: str = "pv"):
+    """A plant (``pv`` or ``wind``) whose availability per kW is 0.5 in 06-09 and 15-18 and 1.0 in 09-15
+    (9 kWh per kW-day); flat 0.5 CNY/kWh; 1000 kW load; no export."""
     profile = np.repeat([0.0] * 6 + [0.5] * 3 + [1.0] * 6 + [0.5] * 3 + [0.0] * 6, 60 // step_minutes)
-    pv = {"name": "pv", "kind": "pv", "capacity_kw": 100, "available_kw": (100 * profile).tolist()}
+    pv = {"name": "pv", "kind": kind, "capacity_kw": 100, "available_kw": (100 * profile).tolist()}
     steps = 24 * 60 // step_minutes
     return build(steps, step_minutes, assets=[LOAD, pv],
                  sizing=sizing({"pv.capacity_kw": {"existing": 0, "max": 5000, **per_day(cny_per_kw_day)}}),
                  targets={} if target is None else {"renewable_share_min": target})
 
 
+@pytest.mark.parametrize("kind", ["pv", "wind"])
 @pytest.mark.parametrize("step_minutes", [60, 15])
-def test_pv_sized_against_the_tariff_and_a_share_target(build, step_minutes):
+def test_pv_sized_against_the_tariff_and_a_share_target(build, step_minutes, kind):
     """PV at 2 CNY/kW-day. Up to 1000 kW all output is used: 9 kWh/kW-day x 0.5 = 4.5 CNY/kW-day saved; beyond,
     the midday hours curtail and only the shoulders' 3 kWh/kW-day (1.5 CNY) count. So on the tariff alone
     C* = 1000 kW: 12000 - 4500 + 2000 = 9500 CNY, renewable share 9000/24000 = 0.375.
     With renewable_share_min 0.5 the park needs 12,000 kWh = 6000 + 3C: C* = 2000 kW,
     12000 - 0.5 x 12000 + 2 x 2000 = 10,000 CNY."""
-    r = optimise(pv_day(build, step_minutes, 2.0))
+    r = optimise(pv_day(build, step_minutes, 2.0, kind=kind))
     assert r.summary["objective_cny"] == pytest.approx(9500.0, rel=1e-9)
     assert r.summary["sizing"]["capacities"]["pv.capacity_kw"]["capacity"] == pytest.approx(1000.0, abs=1e-5)
     assert r.summary["renewable_share"] == pytest.approx(0.375, abs=1e-9)
-    r = optimise(pv_day(build, step_minutes, 2.0, target=0.5))
+    r = optimise(pv_day(build, step_minutes, 2.0, target=0.5, kind=kind))
     assert r.summary["objective_cny"] == pytest.approx(10000.0, rel=1e-9)
     assert r.summary["sizing"]["capacities"]["pv.capacity_kw"]["capacity"] == pytest.approx(2000.0, abs=1e-5)
     f = asset_flows(r.dataset, "pv")
