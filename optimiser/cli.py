@@ -172,6 +172,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     s, t = result.summary, result.summary["timings"]
     print(headline(s))
     print(kpi_table(s["kpis"]))
+    if "sizing" in s:
+        from .planning.sizing import sizing_lines
+
+        print("\n".join(sizing_lines(s["sizing"])))
     print(f"seconds: build {t['build_seconds']:.3f}, hand-over {t['handover_seconds']:.3f}, "
           f"solve {t['solve_seconds']:.3f}, extract {t['extract_seconds']:.3f}, check {t['check_seconds']:.3f}")
     print(f"outputs in {out}")

@@ -27,6 +27,8 @@ def write_outputs(result: RunResult, out_dir: str | Path, overwrite: bool = Fals
         dispatch_frame(ds).to_csv(tmp / "dispatch.csv", index=False, float_format="%.6f")
         to_netcdf(ds, tmp / "dispatch.nc")
         write_json(result.summary, tmp / "summary.json")
+        if "sizing" in result.summary:  # capacity sizing (optimiser.planning.sized_run)
+            write_json(result.summary["sizing"], tmp / "sizing.json")
         for asset in result.scenario.assets:
             for key, table in asset.detail_tables().items():
                 iso_timestamps(table).to_csv(tmp / f"{asset.name}_{key}.csv", index=False, float_format="%.6f")

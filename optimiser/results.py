@@ -201,7 +201,7 @@ def storage_summary(ds: xr.Dataset, scenario: Scenario) -> dict[str, dict[str, f
             out[asset.name] = {
                 "charge_kwh": float(f["charge_kw"].sum() * dt),
                 "discharge_kwh": discharged,
-                "equivalent_full_cycles": discharged / asset.energy_kwh,
+                "equivalent_full_cycles": discharged / asset.energy_kwh if asset.energy_kwh else 0.0,
                 "final_soc_kwh": float(f["soc_kwh"][-1]),
             }
     return out

@@ -21,7 +21,7 @@ from . import __version__
 from .accounting import park_accounting
 from .binaries import Exclusivity, solve_exclusive
 from .check import check_solution, tolerance_kw
-from .errors import InfeasibleError, SolutionCheckError
+from .errors import InfeasibleError, ScenarioError, SolutionCheckError
 from .model import build_model
 from .results import asset_flows, extract, heat_by_source, heat_level_summary, kpis, storage_summary
 from .scenario import Scenario
@@ -46,16 +46,22 @@ class RunResult:
 class Dispatch:
     """A scenario's model, built once and living in HiGHS (see module doc).
 
-    ``skip_target`` leaves one share target out of the model (for its highest achievable value).
+    ``skip_target`` leaves one share target out of the model (for its highest achievable value);
+    ``extend(model, ctx, ports)`` adds to the built model before the hand-over (capacity decisions).
     """
 
     def __init__(self, scenario: Scenario, verbose: bool = False, skip_target: str | None = None,
-                 progress: Progress = SILENT):
+                 progress: Progress = SILENT, extend=None):
         self.scenario, self.progress = scenario, progress
+        if scenario.sizing is not None and extend is None:  # only optimise() adds the capacity decisions
+            raise ScenarioError(f"{scenario.source}: sizing: capacities are sized by 'parkdispatch run' (optimise) "
+                                "only, not by this workflow; remove the sizing section or fix the capacities")
         progress.stage(f"building the model ({scenario.horizon.steps} steps, {len(scenario.assets)} assets)")
         t0 = time.perf_counter()
         with paused_gc():
             self.model, self.ctx, self.ports = build_model(scenario, skip_target=skip_target)
+            if extend is not None:
+                extend(self.model, self.ctx, self.ports)
         self.build_seconds = time.perf_counter() - t0
         progress.stage("handing it to HiGHS")
         self.seam = HighsModel(self.model, scenario.index, verbose, progress)
@@ -84,6 +90,12 @@ class Dispatch:
         time_limit_s = options.time_limit_s if time_limit_s is None else time_limit_s
         mip_gap = options.mip_gap if mip_gap is None else mip_gap
         info, rounds = self.run(time_limit_s, mip_gap)
+        return self.result(info, rounds, scenario, time_limit_s, mip_gap)
+
+    def result(self, info: SolveInfo, rounds: int, scenario: Scenario, time_limit_s: float,
+               mip_gap: float) -> RunResult:
+        """Extract the solution just found (by :meth:`run`) as an unchecked result describing ``scenario``."""
+        options = scenario.solver
         self.progress.stage("extracting and checking the schedule")
         t0 = time.perf_counter()
         with paused_gc():
@@ -119,6 +131,10 @@ def optimise(
     """Solve ``scenario`` and verify the schedule; raise a :class:`ParkDispatchError` on failure."""
     time_limit_s = scenario.solver.time_limit_s if time_limit_s is None else time_limit_s
     mip_gap = scenario.solver.mip_gap if mip_gap is None else mip_gap
+    if scenario.sizing is not None:
+        from .planning.sized_run import optimise_sized
+
+        return optimise_sized(scenario, time_limit_s, mip_gap, verbose, progress)
     dispatch = Dispatch(scenario, verbose, progress=progress)
     try:
         result = dispatch.solve(time_limit_s, mip_gap)

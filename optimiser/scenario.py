@@ -27,6 +27,7 @@ from .assets import RESERVED_NAMES, Asset, Grid
 from .bounds import implausible
 from .errors import ScenarioError
 from .heat_levels import HeatLevel, level_problems
+from .planning.sizing import Sizing, sizing_problems
 from .series import SeriesContext
 from .targets import GreenPurchase, ShareTarget
 from .tariff import Tariff
@@ -161,6 +162,8 @@ class Scenario(BaseModel):
     objective: Objective = Field(default_factory=Objective)
     accounting: Accounting = Field(default_factory=Accounting, description="park carbon accounting and KPI targets")
     solver: SolverOptions = Field(default_factory=SolverOptions)
+    sizing: Sizing | None = Field(None, description="capacities as decisions, co-optimised with the dispatch "
+                                  "(optimiser.planning.sizing)")
 
     _index: pd.DatetimeIndex = PrivateAttr()
     _source: str = PrivateAttr("<scenario>")
@@ -185,7 +188,7 @@ class Scenario(BaseModel):
             if purchase.name in seen or purchase.name in RESERVED_NAMES:
                 raise ValueError(f"green purchase name '{purchase.name}' is used by an asset or reserved")
             seen.add(purchase.name)
-        problems = level_problems(self.heat_levels, self.assets)
+        problems = level_problems(self.heat_levels, self.assets) + sizing_problems(self)
         if problems:
             raise ValueError("\n".join(problems))
         return self

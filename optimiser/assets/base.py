@@ -47,6 +47,8 @@ import pandas as pd
 from ..lazy import pyo
 from pydantic import BaseModel, ConfigDict, Field
 
+from .capacity import CapacityLimit
+
 ELECTRICITY, HEAT, HYDROGEN = "electricity", "heat", "hydrogen"
 BUSES = (ELECTRICITY, HEAT, HYDROGEN)
 BUS_UNITS = {ELECTRICITY: "kW", HEAT: "kW_th", HYDROGEN: "kg/h"}
@@ -205,6 +207,20 @@ class AssetBase(BaseModel):
     discharge, V2G); the park's export is attributed to them before direct supply (:mod:`optimiser.direct_rules`)"""
     fuel_generation: ClassVar[bool] = False
     """its electricity comes from a fuel (gas CHP, fuel cell): counted in the park's electricity consumed"""
+    sizable: ClassVar[tuple[str, ...]] = ()
+    """capacity fields that ``sizing`` may make decisions (:mod:`optimiser.planning.sizing`)"""
+
+    def capacity_limits(self, field: str, dt_h: float) -> list[CapacityLimit]:
+        """What the sized capacity ``field`` bounds (see :class:`CapacityLimit`); only for ``sizable`` fields."""
+        raise NotImplementedError(f"{type(self).__name__} cannot size {field}")  # pragma: no cover - guarded
+
+    def sizing_problem(self, field: str) -> str | None:
+        """Why ``field`` of this asset cannot be sized as an LP (None if it can)."""
+        return None
+
+    def with_capacity(self, field: str, value: float) -> "AssetBase":
+        """A copy with the capacity ``field`` at ``value``, not validated again (a bound or a solved value)."""
+        return self.model_copy(update={field: value})
 
     def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:  # pragma: no cover - interface
         raise NotImplementedError

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from ..lazy import pyo
 from pydantic import Field, model_validator
 
-from .base import ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Exclusive, Ports, Side, bound_violations, values
+from .capacity import CapacityLimit
+from .base import (ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Exclusive, Ports, Side,
+                   bound_violations, values)
 from .commitment import Commitment
 
 
@@ -87,6 +89,7 @@ class Electrolyser(Commitment, AssetBase):
     """
 
     kind: Literal["electrolyser"]
+    sizable: ClassVar[tuple[str, ...]] = ("power_kw",)
     power_kw: float = Field(gt=0, description="rated stack power [kW]")
     kwh_per_kg: float = Field(53.0, gt=0, description="electricity per kg of hydrogen at the stack [kWh/kg]")
     min_load_fraction: float = Field(0.0, ge=0, le=1, description="minimum stable load while on, fraction of power_kw [-]")
@@ -194,6 +197,15 @@ class Electrolyser(Commitment, AssetBase):
             ports.electric.append((-self.standby_kw, block.on))
         self.add_commitment(block, ctx, ports)
         return ports
+
+    def capacity_limits(self, field: str, dt_h: float) -> list[CapacityLimit]:
+        return [CapacityLimit("power_kw", 1.0)]
+
+    def sizing_problem(self, field: str) -> str | None:
+        if self.min_load_fraction > 0 or self.efficiency_curve is not None:
+            return ("sizing power_kw with a min_load_fraction or an efficiency_curve would multiply the capacity by "
+                    "the on/off status or scale the curve's segments (not an LP); size it without them")
+        return None
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         power = values(block.power_kw)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from ..lazy import pyo
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..series import NonNegativeSeries
+from .capacity import CapacityLimit
 from .base import BuildContext, Exclusive, Ports, both_above, bound_violations, values
 
 HOURS_PER_MONTH = 730.0
@@ -55,6 +58,19 @@ class Grid(BaseModel):
         0.0, ge=0, description="two-part tariff: charge on the peak import [CNY/kW/month], pro-rated to the horizon "
         "(horizon hours / 730); 0 for none"
     )
+
+    sizable: ClassVar[tuple[str, ...]] = ("import_limit_kw",)
+
+    def capacity_limits(self, field: str, dt_h: float) -> list[CapacityLimit]:
+        """The connection's import capacity bounds the import (the billed peak follows the import)."""
+        return [CapacityLimit("import_kw", 1.0)]
+
+    def sizing_problem(self, field: str) -> str | None:
+        return None
+
+    def with_capacity(self, field: str, value: float) -> "Grid":
+        """A copy with ``import_limit_kw`` at ``value``, not validated again."""
+        return self.model_copy(update={field: value})
 
     def demand_charge_per_kw(self, horizon_h: float) -> float:
         """Demand charge for the horizon per kW of peak import [CNY/kW]."""

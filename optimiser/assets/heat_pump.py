@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from ..lazy import pyo
 from pydantic import Field, field_validator
 
 from ..series import NonNegativeSeries
-from .base import ELECTRICITY, HEAT, HeatAsset, BuildContext, Ports, bound_violations, values
+from .capacity import CapacityLimit
+from .base import ELECTRICITY, HEAT, BuildContext, HeatAsset, Ports, bound_violations, values
 
 
 class HeatPump(HeatAsset):
@@ -46,6 +47,7 @@ class HeatPump(HeatAsset):
     """
 
     kind: Literal["heat_pump"]
+    sizable: ClassVar[tuple[str, ...]] = ("capacity_kw_th",)
     capacity_kw_th: float = Field(gt=0, description="maximum heat output [kW_th]")
     cop: NonNegativeSeries = Field(description="coefficient of performance, heat out / electricity in [-]; "
                                                "constant or series, > 0")
@@ -73,6 +75,9 @@ class HeatPump(HeatAsset):
                 ctx.steps, rule=lambda b, t: (drawn[t] * b.heat_kw_th[t] <= limit) if drawn[t] > 0
                 else pyo.Constraint.Skip)
         return Ports(electric=[(-1.0 / self.cop, block.heat_kw_th)], heat=[(1.0, block.heat_kw_th)])
+
+    def capacity_limits(self, field: str, dt_h: float) -> list[CapacityLimit]:
+        return [CapacityLimit("heat_kw_th", 1.0)]
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         heat = values(block.heat_kw_th)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from ..lazy import pyo
 from pydantic import Field, model_validator
 
-from .base import ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Exclusive, Ports, both_above, bound_violations, values
+from .base import (ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Exclusive, Ports, both_above,
+                   bound_violations, values)
+from .capacity import CapacityLimit, cyclic_problem, level_limits
 from .level import (EndRule, LevelModel, add_start_and_end, end_violations, level_field_problem,
                     simultaneous_violations, start_of)
 
@@ -46,6 +48,7 @@ class HydrogenStorage(AssetBase):
     """
 
     kind: Literal["hydrogen_storage"]
+    sizable: ClassVar[tuple[str, ...]] = ("capacity_kg",)
     capacity_kg: float = Field(gt=0, description="usable tank capacity [kg]")
     min_level_fraction: float = Field(0.0, ge=0, lt=1, description="lowest level as a fraction of capacity_kg [-]")
     max_level_fraction: float = Field(1.0, gt=0, le=1, description="highest level as a fraction of capacity_kg [-]")
@@ -97,6 +100,16 @@ class HydrogenStorage(AssetBase):
         if self.compressor_kwh_per_kg:
             ports.electric = [(-self.compressor_kwh_per_kg, block.charge_kg_per_h)]
         return ports
+
+    def capacity_limits(self, field: str, dt_h: float) -> list[CapacityLimit]:
+        """Capacity M bounds the level between its fractions of M, and unset fill / withdrawal limits (M per step)."""
+        rates = [CapacityLimit(v, 1.0 / dt_h) for v, given in (("charge_kg_per_h", self.max_charge_kg_per_h),
+                                                                ("discharge_kg_per_h", self.max_discharge_kg_per_h))
+                 if given is None]
+        return level_limits(["level_kg", "initial_level_kg"], self.min_level_fraction, self.max_level_fraction) + rates
+
+    def sizing_problem(self, field: str) -> str | None:
+        return cyclic_problem(self.end_rule)
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         charge = values(block.charge_kg_per_h)

@@ -12,6 +12,7 @@ from forecasts.pv import PVArray
 from forecasts.wind import WindFarm
 
 from ..series import NonNegativeSeries
+from .capacity import CapacityLimit
 from .base import AssetBase, BuildContext, Ports, bound_violations, values
 
 
@@ -29,6 +30,9 @@ class _Renewable(AssetBase):
     available_kw: NonNegativeSeries | None = Field(
         None, description="available (uncurtailed) AC power per step [kW]; or computed from the weather section"
     )
+    capacity_kw: float | None = Field(None, gt=0, description="rated capacity whose output available_kw is [kW]; "
+                                                           "needed only to size the plant (sizing scales the series)")
+    sizable: ClassVar[tuple[str, ...]] = ("capacity_kw",)
     _source_field: ClassVar[str]
 
     @model_validator(mode="after")
@@ -41,6 +45,17 @@ class _Renewable(AssetBase):
         available = self.available_kw.tolist()
         block.output_kw = pyo.Var(ctx.steps, bounds=lambda _, t: (0.0, available[t]), doc="AC output after curtailment [kW]")
         return Ports(electric=[(1.0, block.output_kw)])
+
+    def capacity_limits(self, field: str, dt_h: float) -> list[CapacityLimit]:
+        """Output at most the availability per kW of capacity times the capacity."""
+        return [CapacityLimit("output_kw", self.available_kw / self.capacity_kw)]
+
+    def sizing_problem(self, field: str) -> str | None:
+        return None if self.capacity_kw else "give capacity_kw (the rated capacity available_kw is for) to size it"
+
+    def with_capacity(self, field: str, value: float) -> "_Renewable":
+        """The plant at ``value`` kW: availability scaled in proportion."""
+        return self.model_copy(update={"capacity_kw": value, "available_kw": self.available_kw * (value / self.capacity_kw)})
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         output = values(block.output_kw)

@@ -30,6 +30,7 @@ from ..lazy import pyo
 from pydantic import Field, model_validator
 
 from .base import AssetBase, BuildContext, Exclusive, Ports, both_above, bound_violations, values
+from .capacity import CapacityLimit, cyclic_problem, level_limits
 from .level import (EndRule, LevelModel, add_start_and_end, end_violations, level_field_problem,
                     simultaneous_violations, start_of)
 
@@ -39,6 +40,7 @@ class Storage(AssetBase):
 
     storage: ClassVar[bool] = True
     supply_flows: ClassVar[tuple[str, ...]] = ("discharge_kw",)
+    sizable: ClassVar[tuple[str, ...]] = ("power_kw", "energy_kwh")
 
     power_kw: float = Field(gt=0, description="maximum charge and discharge power at the bus [kW]")
     energy_kwh: float = Field(gt=0, description="usable energy capacity [kWh]")
@@ -108,6 +110,15 @@ class Storage(AssetBase):
             "discharge_kw": values(block.discharge_kw),
             "soc_kwh": values(block.soc_kwh),
         }
+
+    def capacity_limits(self, field: str, dt_h: float) -> list[CapacityLimit]:
+        """Power P bounds charge and discharge; energy E bounds the level between its fractions of E."""
+        if field == "power_kw":
+            return [CapacityLimit("charge_kw", 1.0), CapacityLimit("discharge_kw", 1.0)]
+        return level_limits(["soc_kwh", "initial_soc_kwh"], self.min_soc_fraction, self.max_soc_fraction)
+
+    def sizing_problem(self, field: str) -> str | None:
+        return cyclic_problem(self.end_rule) if field == "energy_kwh" else None
 
     # --- independent re-derivation from a solution -------------------------------------
     def net_injection_kw(self, flows: dict[str, np.ndarray]) -> np.ndarray:

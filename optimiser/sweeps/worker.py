@@ -56,7 +56,8 @@ def is_data_path(path: str) -> bool:
 
 def data_only_allowed(scenario: Scenario) -> bool:
     """Objective-coefficient reuse is exact only for a cost objective without an emissions cap."""
-    return scenario.objective.minimise == "cost" and scenario.objective.emissions_max_tco2 is None
+    return (scenario.objective.minimise == "cost" and scenario.objective.emissions_max_tco2 is None
+            and scenario.sizing is None)  # a sized case is solved by optimise, capacities and all
 
 
 @dataclass

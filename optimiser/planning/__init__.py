@@ -1,0 +1,1 @@
+"""Planning runs: capacity sizing co-optimised with dispatch (and typical periods)."""
