@@ -19,6 +19,7 @@ import xarray as xr
 
 from . import __version__
 from .accounting import park_accounting
+from .assets.level_targets import level_target_summary
 from .binaries import Exclusivity, solve_exclusive
 from .check import check_solution, tolerance_kw
 from .errors import InfeasibleError, SolutionCheckError
@@ -189,6 +190,7 @@ def _summary(scenario: Scenario, ds: xr.Dataset, info: SolveInfo, time_limit_s: 
         "storage": storage_summary(ds, scenario),
         "heat_by_source_kwh_th": heat_by_source(ds, scenario),
         "heat_levels": heat_level_summary(ds, scenario),
+        "level_targets": level_target_summary(scenario.assets, lambda name: asset_flows(ds, name)),
         "mip_gap": info.mip_gap,
         "model_size": {"variables": info.n_variables, "constraints": info.n_constraints, "binaries": info.n_binaries},
         "park": scenario.park.name,

@@ -27,11 +27,13 @@ from typing import ClassVar
 
 import numpy as np
 from ..lazy import pyo
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from .base import AssetBase, BuildContext, Exclusive, Ports, both_above, bound_violations, values
 from .level import (EndRule, LevelModel, add_start_and_end, end_violations, level_field_problem,
                     simultaneous_violations, start_of)
+from .level_targets import (LevelTargetKwh, TargetRow, add_targets, resolve_targets, target_cost_cny, target_flows,
+                            target_violations)
 
 
 class Storage(AssetBase):
@@ -51,13 +53,23 @@ class Storage(AssetBase):
     end_soc_min_fraction: float | None = Field(None, ge=0, le=1, description="lowest final level for end_rule 'at_least' [-]")
     self_discharge_per_hour: float = Field(ge=0, lt=1, description="share of stored energy lost per hour [1/h]")
     cycle_cost_cny_per_kwh: float = Field(ge=0, description="ageing cost per kWh discharged [CNY/kWh]")
+    end_value_cny_per_kwh: float = Field(0.0, ge=0, description="value of each kWh left at the horizon's end "
+                                         "[CNY/kWh] (optimiser.assets.level_targets)")
+    level_targets: list[LevelTargetKwh] = Field(default_factory=list, description="minimum levels at local clock "
+                                                "times, hard or soft (optimiser.assets.level_targets)")
+
+    _target_rows: list[TargetRow] = PrivateAttr(default_factory=list)
+    target_level: ClassVar[tuple[str, str]] = ("soc_kwh", "kwh")
+    """the level flow and unit suffix the targets read"""
 
     @model_validator(mode="after")
-    def _levels_in_order(self) -> "Storage":
+    def _levels_in_order(self, info: ValidationInfo) -> "Storage":
         problem = level_field_problem("soc", self.min_soc_fraction, self.max_soc_fraction, self.initial_soc_fraction,
                                       self.end_rule, self.end_soc_min_fraction)
         if problem:
             raise ValueError(problem)
+        self._target_rows = resolve_targets(self.level_targets, info, lambda t: self.energy_kwh,
+                                            lambda t: self.soc_bounds_kwh[1])
         return self
 
     # --- derived values -------------------------------------------------------------
@@ -100,6 +112,7 @@ class Storage(AssetBase):
                                                     block.discharge_kw, power, power)])
         if self.cycle_cost_cny_per_kwh:
             ports.cost.append((self.cycle_cost_cny_per_kwh * dt, block.discharge_kw))
+        ports.cost += add_targets(block, ctx, block.soc_kwh, self._target_rows, self.end_value_cny_per_kwh, "kwh")
         return ports
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
@@ -107,6 +120,7 @@ class Storage(AssetBase):
             "charge_kw": values(block.charge_kw),
             "discharge_kw": values(block.discharge_kw),
             "soc_kwh": values(block.soc_kwh),
+            **target_flows(block, self._target_rows, ctx.n, "kwh"),
         }
 
     # --- independent re-derivation from a solution -------------------------------------
@@ -115,7 +129,8 @@ class Storage(AssetBase):
         return d - c - self.auxiliary_kw(c, d)
 
     def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
-        return float(self.cycle_cost_cny_per_kwh * dt_h * flows["discharge_kw"].sum())
+        return float(self.cycle_cost_cny_per_kwh * dt_h * flows["discharge_kw"].sum()) + target_cost_cny(
+            self._target_rows, flows, flows["soc_kwh"], self.end_value_cny_per_kwh, "kwh")
 
     def soc_start_kwh(self, flows: dict[str, np.ndarray]) -> float:
         """Level before the first step [kWh]: the final level for the cyclic rule."""
@@ -130,6 +145,7 @@ class Storage(AssetBase):
                                                              dt_h, tol)
         out += end_violations(self.name, "kWh", self.end_rule, self.initial_soc_kwh, self.end_soc_min_kwh, s, tol)
         out += simultaneous_violations(self.name, c, d, tol)
+        out += target_violations(self.name, self._target_rows, flows, s, "kwh", tol)
         return out
 
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
