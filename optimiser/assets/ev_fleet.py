@@ -166,7 +166,7 @@ class EVFleet(AssetBase):
 
     def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
         return float(self.degradation_cost_cny_per_kwh * dt_h * flows["discharge_kw"].sum()) + target_cost_cny(
-            self._target_rows, flows, flows["energy_kwh"], self.end_value_cny_per_kwh, "kwh")
+            self._target_rows, flows["energy_kwh"], self.end_value_cny_per_kwh)
 
     def totals(self, flows: dict[str, np.ndarray], dt_h: float) -> dict[str, float]:
         return {"ev_charged_kwh": float(dt_h * flows["charge_kw"].sum()),

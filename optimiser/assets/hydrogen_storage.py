@@ -118,7 +118,7 @@ class HydrogenStorage(AssetBase):
                 **target_flows(block, self._target_rows, ctx.n, "kg")}
 
     def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
-        return target_cost_cny(self._target_rows, flows, flows["level_kg"], self.end_value_cny_per_kg, "kg")
+        return target_cost_cny(self._target_rows, flows["level_kg"], self.end_value_cny_per_kg)
 
     def net_injection(self, flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         out = {HYDROGEN: flows["discharge_kg_per_h"] - flows["charge_kg_per_h"]}

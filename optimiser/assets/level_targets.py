@@ -17,12 +17,13 @@ Shared by batteries, flow batteries, thermal storage (kWh), hydrogen tanks (kg) 
   :math:`e_{t_k} + u_k \\ge m_k`, :math:`u_k \\ge 0`, objective :math:`+ p_k u_k`; the shortfall
   :math:`u_k` is reported per step (``target_shortfall_kwh`` / ``_kg``). ``"00:00"`` and ``"24:00"``
   both name midnight, the end of a day; the horizon's start is not a target instant (its level is
-  given).
+  given). Several targets may share an instant (the reported shortfall is their sum).
 
 Validation (before any model is built): the time is ``HH:MM`` on a step boundary that ends some
-step of the horizon, at most one target per instant, the minimum not above the store's highest
-level at that instant. The check re-derives each target from the level, the shortfall (not
-negative, not larger than needed) and the cost from the flows alone.
+step of the horizon, the minimum not above the store's highest level at that instant. The check
+re-derives each hard target from the level, each step's shortfall (the sum of
+:math:`\\max(0, m_k - e_{t_k})`: each :math:`u_k` is at least its own in the model, so the sum
+pins each) and the cost from the flows alone.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class LevelTarget(BaseModel):
     unit: ClassVar[str] = "kwh"
     time: str = Field(description="local clock time 'HH:MM' (00:00 or 24:00: midnight); the level at that instant")
     min_fraction: float | None = Field(None, ge=0, le=1, description="minimum as a fraction of the capacity [-]")
+    note: str | None = Field(None, description="free text shown with the target in reports (e.g. where it comes from)")
 
     @model_validator(mode="after")
     def _one_minimum(self) -> "LevelTarget":
@@ -112,7 +114,7 @@ def resolve_targets(targets: list[LevelTarget], info: ValidationInfo, capacity: 
     step_minutes = pd.Timedelta(index.freq) / pd.Timedelta(minutes=1)
     ends = index + pd.Timedelta(minutes=step_minutes)
     end_minutes = np.asarray(ends.hour * 60 + ends.minute)
-    rows, seen = [], {}
+    rows = []
     for i, target in enumerate(targets):
         where = f"level_targets[{i}]"
         minutes = clock_minutes(target.time)
@@ -125,9 +127,6 @@ def resolve_targets(targets: list[LevelTarget], info: ValidationInfo, capacity: 
             raise ValueError(f"{where}.time = {target.time!r}: no step of the horizon {index[0].isoformat()} .. "
                              f"{ends[-1].isoformat()} ends at that time")
         for t in steps.tolist():
-            if t in seen:
-                raise ValueError(f"{where}.time = {target.time!r}: level_targets[{seen[t]}] is at the same instant")
-            seen[t] = i
             minimum = target.absolute if target.absolute is not None else target.min_fraction * capacity(t)
             if minimum > upper(t) + 1e-9 * max(1.0, upper(t)):
                 field = f"min_{target.unit}" if target.absolute is not None else "min_fraction"
@@ -135,7 +134,8 @@ def resolve_targets(targets: list[LevelTarget], info: ValidationInfo, capacity: 
                 unit = UNIT_TEXT[target.unit]
                 raise ValueError(f"{where}.{field} = {value:g}: {minimum:g} {unit} is above the store's "
                                  f"highest level {upper(t):g} {unit} at {ends[t].isoformat()}")
-            rows.append(TargetRow(t, float(minimum), target.penalty, f"{where} ({ends[t].isoformat()})"))
+            note = f": {target.note}" if target.note else ""
+            rows.append(TargetRow(t, float(minimum), target.penalty, f"{where} ({ends[t].isoformat()}{note})"))
     return sorted(rows, key=lambda r: r.step)
 
 
@@ -163,53 +163,54 @@ def add_targets(block: pyo.Block, ctx, level: pyo.Var, rows: list[TargetRow], en
 
 
 def target_flows(block: pyo.Block, rows: list[TargetRow], n: int, unit: str) -> dict[str, np.ndarray]:
-    """The shortfall per step (zero where no soft target is), if the store has soft targets."""
+    """The soft targets' shortfall summed per step (zero where none is), if the store has soft targets."""
     soft = [r for r in rows if r.penalty is not None]
     if not soft:
         return {}
     out = np.zeros(n)
     var = getattr(block, f"target_shortfall_{unit}")
     for j, r in enumerate(soft):
-        out[r.step] = pyo.value(var[j])
+        out[r.step] += pyo.value(var[j])
     return {f"target_shortfall_{unit}": out}
 
 
-def target_cost_cny(rows: list[TargetRow], flows: dict[str, np.ndarray], level: np.ndarray, end_value: float,
-                    unit: str) -> float:
-    """Penalties of the shortfalls minus the value of what is left at the end [CNY]."""
-    cost = -end_value * float(level[-1])
-    shortfall = flows.get(f"target_shortfall_{unit}")
-    for r in rows:
-        if r.penalty is not None:
-            cost += r.penalty * float(shortfall[r.step])
-    return cost
+def needed_shortfall(r: TargetRow, level: np.ndarray) -> float:
+    """How far the level at the target instant is below the target (0 if met)."""
+    return max(0.0, r.minimum - float(level[r.step]))
+
+
+def target_cost_cny(rows: list[TargetRow], level: np.ndarray, end_value: float) -> float:
+    """Penalties of the soft targets' shortfalls minus the value of what is left at the end [CNY]."""
+    return -end_value * float(level[-1]) + sum(r.penalty * needed_shortfall(r, level) for r in rows
+                                               if r.penalty is not None)
 
 
 def target_violations(name: str, rows: list[TargetRow], flows: dict[str, np.ndarray], level: np.ndarray, unit: str,
                       tol: float) -> list[str]:
-    """Each target re-derived from the level and the shortfall: met (hard), met with the shortfall
-    (soft), the shortfall not negative and not larger than needed."""
-    out = []
-    shortfall = flows.get(f"target_shortfall_{unit}", np.zeros(len(level)))
+    """Each hard target re-derived from the level; per step, the reported shortfall equals the soft
+    targets' needed shortfalls (each is at least its own in the model, so the sum pins each)."""
+    out, text = [], UNIT_TEXT[unit]
+    reported = flows.get(f"target_shortfall_{unit}", np.zeros(len(level)))
+    needed = np.zeros(len(level))
     for r in rows:
-        e, u = float(level[r.step]), float(shortfall[r.step]) if r.penalty is not None else 0.0
-        text = UNIT_TEXT[unit]
-        if e + u < r.minimum - tol:
-            out.append(f"{name} {r.label}: level {e:.6g} {text}" + (f" + shortfall {u:.6g}" if u else "")
-                       + f" is below the target {r.minimum:.6g} {text}")
-        if u < -tol or u > max(0.0, r.minimum - e) + tol:
-            out.append(f"{name} {r.label}: shortfall {u:.6g} {text} is not max(0, {r.minimum:.6g} - {e:.6g})")
+        if r.penalty is None and level[r.step] < r.minimum - tol:
+            out.append(f"{name} {r.label}: level {level[r.step]:.6g} {text} is below the hard target "
+                       f"{r.minimum:.6g} {text}")
+        elif r.penalty is not None:
+            needed[r.step] += needed_shortfall(r, level)
+    gap = np.abs(reported - needed)
+    if (gap > tol).any():
+        t = int(np.argmax(gap))
+        out.append(f"{name}.target_shortfall_{unit} at step {t} is {reported[t]:.6g} {text}, but the level "
+                   f"{level[t]:.6g} {text} is short of its soft targets by {needed[t]:.6g} {text}")
     return out
 
 
-def target_report(name: str, rows: list[TargetRow], flows: dict[str, np.ndarray], level: np.ndarray,
-                  unit: str) -> list[dict]:
+def target_report(name: str, rows: list[TargetRow], level: np.ndarray, unit: str) -> list[dict]:
     """Each target instant with its level, minimum and shortfall, for summary.json."""
-    shortfall = flows.get(f"target_shortfall_{unit}", np.zeros(len(level)))
     return [{"asset": name, "target": r.label, "minimum": r.minimum, "level": float(level[r.step]),
-             "unit": UNIT_TEXT[unit],
-             "hard": r.penalty is None, "penalty_cny_per_unit": r.penalty,
-             "shortfall": float(shortfall[r.step]) if r.penalty is not None else 0.0} for r in rows]
+             "unit": UNIT_TEXT[unit], "hard": r.penalty is None, "penalty_cny_per_unit": r.penalty,
+             "shortfall": needed_shortfall(r, level)} for r in rows]
 
 
 def level_target_summary(assets, flows_of: Callable[[str], dict[str, np.ndarray]]) -> list[dict]:
@@ -221,5 +222,5 @@ def level_target_summary(assets, flows_of: Callable[[str], dict[str, np.ndarray]
         if rows:
             level_flow, unit = asset.target_level
             flows = flows_of(asset.name)
-            out += target_report(asset.name, rows, flows, flows[level_flow], unit)
+            out += target_report(asset.name, rows, flows[level_flow], unit)
     return out

@@ -130,7 +130,7 @@ class Storage(AssetBase):
 
     def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
         return float(self.cycle_cost_cny_per_kwh * dt_h * flows["discharge_kw"].sum()) + target_cost_cny(
-            self._target_rows, flows, flows["soc_kwh"], self.end_value_cny_per_kwh, "kwh")
+            self._target_rows, flows["soc_kwh"], self.end_value_cny_per_kwh)
 
     def soc_start_kwh(self, flows: dict[str, np.ndarray]) -> float:
         """Level before the first step [kWh]: the final level for the cyclic rule."""
