@@ -116,9 +116,15 @@ def optimise(
     progress: Progress = SILENT,
 ) -> RunResult:
     """Solve ``scenario`` and verify the schedule; raise a :class:`ParkDispatchError` on failure."""
+    return solve_checked(Dispatch(scenario, verbose, progress=progress), time_limit_s, mip_gap)
+
+
+def solve_checked(dispatch: Dispatch, time_limit_s: float | None = None, mip_gap: float | None = None) -> RunResult:
+    """Solve a built :class:`Dispatch` and verify the schedule (an infeasible hard share target is
+    reported with its highest achievable value)."""
+    scenario = dispatch.scenario
     time_limit_s = scenario.solver.time_limit_s if time_limit_s is None else time_limit_s
     mip_gap = scenario.solver.mip_gap if mip_gap is None else mip_gap
-    dispatch = Dispatch(scenario, verbose, progress=progress)
     try:
         result = dispatch.solve(time_limit_s, mip_gap)
     except InfeasibleError as exc:

@@ -27,6 +27,7 @@ from ..errors import ScenarioError
 from ..run import Dispatch, RunResult, check
 from ..scenario import Scenario
 from .dayahead import JobResult, stored_job
+from .horizon_end import intraday_terminal
 from .store import Store
 
 FIX_BAND = 1e-6
@@ -148,4 +149,9 @@ def intraday(scenario_path: str | Path, at: pd.Timestamp, store: Store, time_lim
         return result, [f"steps before {at.isoformat()} ({k}) fixed as dispatched by run {stored.run_id} "
                         f"({stored.kind} v{stored.version})"]
 
-    return stored_job("intraday", scenario_path, operating_date, store, solve, wait_s, note=f" at {at.isoformat()}")
+    def prepare(raw_day: dict) -> list[str]:
+        day_ahead = store.current_schedule(operating_date, "day-ahead")
+        return intraday_terminal(raw_day, {} if day_ahead is None else store.run_states(day_ahead.run_id))
+
+    return stored_job("intraday", scenario_path, operating_date, store, solve, wait_s, note=f" at {at.isoformat()}",
+                      prepare=prepare)
