@@ -20,11 +20,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .. import __version__
-from ..errors import ParkDispatchError, ScenarioError, SolverError
+from ..errors import ParkDispatchError, RelaxedError, ScenarioError, SolverError
 from ..output import dispatch_frame
 from ..run import Dispatch, RunResult, solve_checked
 from ..scenario import Scenario, read_scenario_file, scenario_from_dict
 from .horizon_end import end_values, marginal_states, relaxed_misses
+from .relax import solve_or_relax
 from .state import apply_state, end_state, fractional_status
 from .store import Outcome, Store
 
@@ -109,11 +110,14 @@ def day_ahead(scenario_path: str | Path, operating_date: date, store: Store, tim
               mip_gap: float | None = None, wait_s: float = 60.0) -> JobResult:
     """Solve, check and store ``operating_date``'s schedule (see module doc); raise a
     :class:`ParkDispatchError` (recorded on the run) on failure."""
-    def solve(scenario: Scenario, run_id: int) -> tuple[RunResult, list[str]]:
+    def solve_day(scenario: Scenario) -> RunResult:
         dispatch = Dispatch(scenario)
         result = solve_checked(dispatch, time_limit_s, mip_gap)
         result.summary["end_marginal_value_cny_per_unit"] = end_values(dispatch)
-        return result, []
+        return result
+
+    def solve(scenario: Scenario, run_id: int) -> tuple[RunResult, list[str]]:
+        return solve_or_relax(scenario, solve_day)
 
     return stored_job("day-ahead", scenario_path, operating_date, store, solve, wait_s)
 
@@ -139,7 +143,7 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
             log("scenario", run=run_id, start=scenario.index[0].isoformat(), steps=scenario.horizon.steps,
                 state_from_run=before_id, flags=len(flags))
             result, extra = solve(scenario, run_id)
-            flags += extra + relaxed_misses(result.summary)
+            flags += extra + ([] if "relaxed" in result.summary else relaxed_misses(result.summary))
             summary = result.summary
             timings.update(summary["timings"])
             log("solved", run=run_id, status=summary["status"], objective_cny=f"{summary['objective_cny']:.6f}",
@@ -157,8 +161,10 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
             schedule = {"start": scenario.index[0].isoformat(), "steps": scenario.horizon.steps,
                         "step_minutes": scenario.horizon.step_minutes,
                         "dispatch_csv": dispatch_frame(result.dataset).to_csv(index=False, float_format="%.17g")}
-            outcome = Outcome(status="ok", solver_status=summary["status"], objective_cny=summary["objective_cny"],
-                              exit_code=0 if summary["status"] == "optimal" else SolverError.exit_code, flags=flags,
+            code = RelaxedError.exit_code if "relaxed" in summary else 0 if summary["status"] == "optimal" \
+                else SolverError.exit_code
+            outcome = Outcome(status="relaxed" if "relaxed" in summary else "ok", solver_status=summary["status"],
+                              objective_cny=summary["objective_cny"], exit_code=code, flags=flags,
                               timings=timings, scenario_sha256=scenario.sha256)
             states = end_state(scenario, result.dataset) + marginal_states(scenario, summary)
             version = store.finish_ok(run_id, outcome, schedule, states, end.isoformat(),
@@ -171,6 +177,11 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
         except BaseException as exc:  # interrupted or a bug: recorded, never stored as good
             _fail(store, run_id, exc, type(exc).__name__, 1, timings, scenario)
             raise
+    if outcome.exit_code == RelaxedError.exit_code:
+        raise RelaxedError(f"{operating_date} is infeasible as given: run {run_id} stored a schedule with the hard "
+                           "rules priced, flagged:\n  " + "\n  ".join(summary["relaxed"]["missed"] or
+                                                                    ["(every rule met after all)"])
+                           + f"\ninfeasible because: {summary['relaxed']['reason']}")
     if outcome.exit_code:
         raise SolverError(f"time limit reached: run {run_id} stored the best schedule found for {operating_date} "
                           f"({summary['status_detail']}), flagged, not proven optimal")

@@ -12,7 +12,8 @@
   ``equal_initial`` (a target at the end: the start level) and ``at_least`` (its minimum; an EV
   fleet's ``end_energy_min_kwh``). The store then follows the day-ahead's end-of-day level as a soft
   target at the end, priced at the day-ahead's marginal value of stored energy (at least
-  ``FOLLOW_MIN``). Each relaxed target carries the note ``relaxed for intraday``; a missed one is
+  ``FOLLOW_MIN``), unless it has a configured end value (which then governs the end as in the
+  day-ahead). Each relaxed target carries the note ``relaxed for intraday``; a missed one is
   flagged with the amount (:func:`relaxed_misses`).
 """
 
@@ -58,6 +59,33 @@ def marginal_states(scenario, summary: dict) -> list[tuple[str, str, float]]:
             if a.name in values]
 
 
+def soften_store(spec: dict, note: str) -> list[str]:
+    """Make the hard level rules of one raw store spec soft (in place), priced at ``RELAX_PRICE`` with
+    ``note``; returns what was softened (``level_targets[i]``, ``end_rule '...'``)."""
+    kind, softened = spec.get("kind"), []
+    cls, (_, unit, _, initial_field, end_field) = CLASSES[kind], STORES[kind]
+    penalty = f"penalty_cny_per_{unit}"
+    targets = [dict(t) for t in spec.get("level_targets") or []]
+    for i, t in enumerate(targets):
+        if t.get(penalty) is None:
+            t[penalty], t["note"] = RELAX_PRICE[unit], f"hard, {note}"
+            softened.append(f"level_targets[{i}]")
+    rule = _field(cls, spec, "end_rule") if kind != "ev_fleet" else None
+    if rule in ("equal_initial", "at_least"):
+        fraction = float(_field(cls, spec, initial_field) if rule == "equal_initial" else spec[end_field])
+        targets.append({"time": "24:00", "min_fraction": fraction, penalty: RELAX_PRICE[unit],
+                        "note": f"end_rule '{rule}', {note}"})
+        spec["end_rule"] = "free"
+        spec.pop(end_field, None)
+        softened.append(f"end_rule '{rule}'")
+    if kind == "ev_fleet" and spec.get("end_energy_min_kwh") is not None:
+        targets.append({"time": "24:00", "min_kwh": float(spec.pop("end_energy_min_kwh")),
+                        penalty: RELAX_PRICE[unit], "note": f"end_energy_min_kwh, {note}"})
+        softened.append("end_energy_min_kwh")
+    spec["level_targets"] = targets
+    return softened
+
+
 def intraday_terminal(raw: dict, day_ahead: dict[tuple[str, str], float]) -> list[str]:
     """Turn the hard level rules of the day's scenario ``raw`` (in place) into priced soft targets and add
     the target that follows the day-ahead end levels ``day_ahead`` (states of the day-ahead run); returns flags."""
@@ -66,35 +94,19 @@ def intraday_terminal(raw: dict, day_ahead: dict[tuple[str, str], float]) -> lis
         kind = spec.get("kind") if isinstance(spec, dict) else None
         if kind not in STORES:
             continue
-        name, cls = spec.get("name"), CLASSES[kind]
-        level_flow, unit, _, initial_field, end_field = STORES[kind]
-        penalty = f"penalty_cny_per_{unit}"
-        targets = [dict(t) for t in spec.get("level_targets") or []]
-        for t in targets:
-            if t.get(penalty) is None:
-                t[penalty] = RELAX_PRICE[unit]
-                t["note"] = f"hard, {RELAXED}"
-        rule = _field(cls, spec, "end_rule") if kind != "ev_fleet" else None
-        if rule in ("equal_initial", "at_least"):
-            fraction = float(spec.get(initial_field, _field(cls, spec, initial_field))) if rule == "equal_initial" \
-                else float(spec[end_field])
-            targets.append({"time": "24:00", "min_fraction": fraction, penalty: RELAX_PRICE[unit],
-                            "note": f"end_rule '{rule}', {RELAXED}"})
-            spec["end_rule"] = "free"
-            spec.pop(end_field, None)
-        elif rule == "cyclic":
+        name, (level_flow, unit, *_) = spec.get("name"), STORES[kind]
+        soften_store(spec, RELAXED)
+        if kind != "ev_fleet" and _field(CLASSES[kind], spec, "end_rule") == "cyclic":
             flags.append(f"{name}: end_rule 'cyclic' kept hard in intraday")
-        if kind == "ev_fleet" and spec.get("end_energy_min_kwh") is not None:
-            targets.append({"time": "24:00", "min_kwh": float(spec.pop("end_energy_min_kwh")),
-                            penalty: RELAX_PRICE[unit], "note": f"end_energy_min_kwh, {RELAXED}"})
-        if (name, level_flow) in day_ahead:
-            level = day_ahead[(name, level_flow)]
-            price = max(day_ahead.get((name, f"end_value_cny_per_{unit}"), 0.0), FOLLOW_MIN[unit])
-            targets.append({"time": "24:00", f"min_{unit}": max(0.0, level - 1e-6 * (1.0 + abs(level))),
-                            penalty: price, "note": "the day-ahead end level"})
-        else:
+        if spec.get(f"end_value_cny_per_{unit}"):
+            continue  # a configured end value governs the end, as in the day-ahead
+        if (name, level_flow) not in day_ahead:
             flags.append(f"{name}: no day-ahead end level stored: intraday does not follow one")
-        spec["level_targets"] = targets
+            continue
+        level = day_ahead[(name, level_flow)]
+        price = max(day_ahead.get((name, f"end_value_cny_per_{unit}"), 0.0), FOLLOW_MIN[unit])
+        spec["level_targets"].append({"time": "24:00", f"min_{unit}": max(0.0, level - 1e-6 * (1.0 + abs(level))),
+                                      f"penalty_cny_per_{unit}": price, "note": "the day-ahead end level"})
     return flags
 
 
@@ -102,5 +114,5 @@ def relaxed_misses(summary: dict, tol: float = 1e-6) -> list[str]:
     """Flags for relaxed hard targets the schedule missed, with the amount."""
     return [f"{t['asset']} {t['target']} missed by {t['shortfall']:.6g} {t['unit']} "
             f"(level {t['level']:.6g}, target {t['minimum']:.6g})"
-            for t in summary.get("level_targets", []) if RELAXED in t["target"]
+            for t in summary.get("level_targets", []) if "relaxed" in t["target"]
             and t["shortfall"] > tol * (1.0 + abs(t["minimum"]))]

@@ -28,6 +28,7 @@ from ..run import Dispatch, RunResult, check
 from ..scenario import Scenario
 from .dayahead import JobResult, stored_job
 from .horizon_end import intraday_terminal
+from .relax import solve_or_relax
 from .store import Store
 
 FIX_BAND = 1e-6
@@ -143,11 +144,14 @@ def intraday(scenario_path: str | Path, at: pd.Timestamp, store: Store, time_lim
         if len(schedule) != len(scenario.index):
             raise ScenarioError(f"stored schedule of {operating_date} (run {stored.run_id}) has {len(schedule)} "
                                 f"steps, the day now has {len(scenario.index)}")
-        dispatch = Dispatch(scenario)
-        PastFixer(dispatch).fix(schedule, k)
-        result = check(dispatch.solve(time_limit_s, mip_gap))
+        def solve_fixed(day: Scenario) -> RunResult:
+            dispatch = Dispatch(day)
+            PastFixer(dispatch).fix(schedule, k)
+            return check(dispatch.solve(time_limit_s, mip_gap))
+
+        result, flags = solve_or_relax(scenario, solve_fixed)
         return result, [f"steps before {at.isoformat()} ({k}) fixed as dispatched by run {stored.run_id} "
-                        f"({stored.kind} v{stored.version})"]
+                        f"({stored.kind} v{stored.version})"] + flags
 
     def prepare(raw_day: dict) -> list[str]:
         day_ahead = store.current_schedule(operating_date, "day-ahead")
