@@ -105,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         job.add_argument("--mip-gap", type=float, metavar="GAP", help="relative MIP gap (overrides the scenario)")
         job.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
                          help="wait this long for another job's store lock, then exit 6 [60]")
+        job.add_argument("--forecast-fallback", choices=("error", "persistence"), default="error",
+                         help="forecast steps missing from a CSV: exit 2, or fill from an earlier day, flagged [error]")
     history = commands.add_parser("history", help="runs in the state store: dates, status, objective, flags")
     history.add_argument("--store", help="state store (as for day-ahead)")
     history.add_argument("--limit", type=int, help="newest N runs only")

@@ -24,6 +24,7 @@ from ..errors import ParkDispatchError, RelaxedError, ScenarioError, SolverError
 from ..output import dispatch_frame
 from ..run import Dispatch, RunResult, solve_checked
 from ..scenario import Scenario, read_scenario_file, scenario_from_dict
+from .fallback import fill_missing
 from .horizon_end import end_values, marginal_states, relaxed_misses
 from .relax import solve_or_relax
 from .state import apply_state, end_state, fractional_status
@@ -107,9 +108,10 @@ def running_totals(summary: dict, operating_date: date, previous: dict[str, tupl
 
 
 def day_ahead(scenario_path: str | Path, operating_date: date, store: Store, time_limit_s: float | None = None,
-              mip_gap: float | None = None, wait_s: float = 60.0) -> JobResult:
+              mip_gap: float | None = None, wait_s: float = 60.0, forecast_fallback: str = "error") -> JobResult:
     """Solve, check and store ``operating_date``'s schedule (see module doc); raise a
-    :class:`ParkDispatchError` (recorded on the run) on failure."""
+    :class:`ParkDispatchError` (recorded on the run) on failure. ``forecast_fallback``: ``error`` or
+    ``persistence`` for missing forecast steps (:mod:`.fallback`)."""
     def solve_day(scenario: Scenario) -> RunResult:
         dispatch = Dispatch(scenario)
         result = solve_checked(dispatch, time_limit_s, mip_gap)
@@ -119,7 +121,20 @@ def day_ahead(scenario_path: str | Path, operating_date: date, store: Store, tim
     def solve(scenario: Scenario, run_id: int) -> tuple[RunResult, list[str]]:
         return solve_or_relax(scenario, solve_day)
 
-    return stored_job("day-ahead", scenario_path, operating_date, store, solve, wait_s)
+    return stored_job("day-ahead", scenario_path, operating_date, store, solve, wait_s,
+                      prepare=forecast_prepare(forecast_fallback, Path(scenario_path).parent, store, operating_date))
+
+
+def forecast_prepare(fallback: str, base_dir: Path, store: Store, operating_date: date, then=None):
+    """The ``prepare`` step of a job: ``then(raw)`` if given, then the forecast fallback (:mod:`.fallback`)."""
+    if fallback not in ("error", "persistence"):
+        raise ScenarioError(f"--forecast-fallback = {fallback!r}: must be 'error' or 'persistence'")
+
+    def prepare(raw: dict) -> list[str]:
+        flags = then(raw) if then is not None else []
+        return flags + (fill_missing(raw, base_dir, store, operating_date) if fallback == "persistence" else [])
+
+    return prepare
 
 
 def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store: Store, solve, wait_s: float,
@@ -153,6 +168,7 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
                 flags.append(f"solver {summary['status_detail']}: best schedule found, not proven optimal")
             if scenario.weather_synthetic:
                 flags.append("synthetic weather")
+            summary["flags"] = flags
             t0 = time.perf_counter()
             end = scenario.index[-1] + timedelta(minutes=scenario.horizon.step_minutes)
             totals_date, previous = store.latest_totals(operating_date)

@@ -122,9 +122,10 @@ def steps_before(scenario: Scenario, at: pd.Timestamp) -> int:
 
 
 def intraday(scenario_path: str | Path, at: pd.Timestamp, store: Store, time_limit_s: float | None = None,
-             mip_gap: float | None = None, wait_s: float = 60.0) -> JobResult:
-    """Re-optimise the day of ``at`` from ``at`` on and store it as the day's current intraday schedule."""
-    from .dayahead import read_raw
+             mip_gap: float | None = None, wait_s: float = 60.0, forecast_fallback: str = "error") -> JobResult:
+    """Re-optimise the day of ``at`` from ``at`` on and store it as the day's current intraday schedule
+    (``forecast_fallback`` as for :func:`~.dayahead.day_ahead`)."""
+    from .dayahead import forecast_prepare, read_raw
 
     raw, _ = read_raw(scenario_path)
     zone = (raw.get("park") or {}).get("timezone", "Asia/Shanghai")
@@ -158,4 +159,5 @@ def intraday(scenario_path: str | Path, at: pd.Timestamp, store: Store, time_lim
         return intraday_terminal(raw_day, {} if day_ahead is None else store.run_states(day_ahead.run_id))
 
     return stored_job("intraday", scenario_path, operating_date, store, solve, wait_s, note=f" at {at.isoformat()}",
-                      prepare=prepare)
+                      prepare=forecast_prepare(forecast_fallback, Path(scenario_path).parent, store, operating_date,
+                                               then=prepare))
