@@ -98,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
                                    "fixed as dispatched; stored as the day's intraday schedule")
     intraday.add_argument("scenario", help="scenario YAML file (its series: the updated forecasts)")
     intraday.add_argument("--at", required=True, help="first step to re-optimise, with offset, e.g. 2026-07-15T12:00+08:00")
+    intraday.add_argument("--measured", metavar="STATE.json", help="measured state at --at: store levels, unit status "
+                          "and hours (see README, Operations)")
     for job in (day_ahead, intraday):
         job.add_argument("--store", help="state store: SQLite file path or database URL [$PARKDISPATCH_STORE or "
                          "~/.local/state/parkdispatch/store.sqlite]")

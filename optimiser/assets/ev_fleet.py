@@ -53,7 +53,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from ..series import NonNegativeSeries
 from .base import AssetBase, BuildContext, Exclusive, Ports, both_above, bound_violations, values
-from .level import LevelModel, add_start_and_end, end_violations, simultaneous_violations
+from .level import LevelModel, add_start_and_end, end_violations, measured_jump, simultaneous_violations
 from .level_targets import (LevelTargetKwh, TargetRow, add_targets, resolve_targets, target_cost_cny, target_flows,
                             target_violations)
 
@@ -80,6 +80,7 @@ class EVFleet(AssetBase):
                                                 "times, hard or soft; min_fraction of that step's max_energy_kwh")
 
     _target_rows: list[TargetRow] = PrivateAttr(default_factory=list)
+    _jump: np.ndarray | None = PrivateAttr(None)
     target_level: ClassVar[tuple[str, str]] = ("energy_kwh", "kwh")
     """the level flow and unit suffix the targets read"""
 
@@ -114,8 +115,17 @@ class EVFleet(AssetBase):
     def end_rule(self) -> str:
         return "free" if self.end_energy_min_kwh is None else "at_least"
 
-    def level_model(self) -> LevelModel:
-        return LevelModel("kWh", 1.0, self.charge_efficiency, self.discharge_efficiency, self.exogenous_kwh())
+    def level_model(self, dt_h: float | None = None) -> LevelModel:
+        exogenous = self.exogenous_kwh() + (0.0 if self._jump is None else self._jump)
+        return LevelModel("kWh", 1.0, self.charge_efficiency, self.discharge_efficiency, exogenous)
+
+    @property
+    def initial_level(self) -> float:
+        return self.initial_energy_kwh
+
+    def measure_level(self, n: int, step: int, change: float) -> None:
+        """A measured energy jump at the start of ``step`` [kWh] (see :func:`~.level.measured_jump`)."""
+        self._jump = measured_jump(n, step, change, self._jump)
 
     # --- model --------------------------------------------------------------------------
     def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
@@ -143,7 +153,8 @@ class EVFleet(AssetBase):
                 "energy_kwh": values(block.energy_kwh),
                 "arrival_energy_kwh": self._series(self.arrival_energy_kwh),
                 "departure_energy_kwh": self._series(self.departure_energy_kwh),
-                **target_flows(block, self._target_rows, ctx.n, "kwh")}
+                **target_flows(block, self._target_rows, ctx.n, "kwh"),
+                **({} if self._jump is None else {"measured_change_kwh": self._jump})}
 
     # --- independent re-derivation from a solution ----------------------------------------
     def net_injection_kw(self, flows: dict[str, np.ndarray]) -> np.ndarray:

@@ -9,14 +9,10 @@ from ..lazy import pyo
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from .base import ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Exclusive, Ports, both_above, bound_violations, values
-from .level import (EndRule, LevelModel, add_start_and_end, end_violations, level_field_problem,
+from .level import (EndRule, LevelModel, add_start_and_end, end_violations, level_field_problem, measured_jump,
                     simultaneous_violations, start_of)
 from .level_targets import (LevelTargetKg, TargetRow, add_targets, resolve_targets, target_cost_cny, target_flows,
                             target_violations)
-
-LEVEL = LevelModel("kg")
-"""lossless tank level (see :mod:`optimiser.assets.level`)"""
-
 
 class HydrogenStorage(AssetBase):
     """Hydrogen tanks filled from and emptied into the hydrogen bus.
@@ -63,6 +59,7 @@ class HydrogenStorage(AssetBase):
                                                "times, hard or soft (optimiser.assets.level_targets)")
 
     _target_rows: list[TargetRow] = PrivateAttr(default_factory=list)
+    _jump: np.ndarray | None = PrivateAttr(None)
     target_level: ClassVar[tuple[str, str]] = ("level_kg", "kg")
     """the level flow and unit suffix the targets read"""
 
@@ -75,6 +72,18 @@ class HydrogenStorage(AssetBase):
         self._target_rows = resolve_targets(self.level_targets, info, lambda t: self.capacity_kg,
                                             lambda t: self.level_bounds_kg[1])
         return self
+
+    def level_model(self, dt_h: float | None = None) -> LevelModel:
+        """Lossless tank level (see :mod:`optimiser.assets.level`)."""
+        return LevelModel("kg", exogenous=self._jump)
+
+    @property
+    def initial_level(self) -> float:
+        return self.initial_level_kg
+
+    def measure_level(self, n: int, step: int, change: float) -> None:
+        """A measured level jump at the start of ``step`` [kg] (see :func:`~.level.measured_jump`)."""
+        self._jump = measured_jump(n, step, change, self._jump)
 
     @property
     def level_bounds_kg(self) -> tuple[float, float]:
@@ -101,7 +110,7 @@ class HydrogenStorage(AssetBase):
         block.level_kg = pyo.Var(ctx.steps, bounds=(lo, hi), doc="hydrogen stored at the end of the step [kg]")
         start = add_start_and_end(block, ctx, block.level_kg, "level_kg", self.end_rule, self.initial_level_kg,
                                   self.end_level_min_kg, (lo, hi))
-        block.level_balance = LEVEL.add_continuity(ctx, block.level_kg, block.charge_kg_per_h,
+        block.level_balance = self.level_model().add_continuity(ctx, block.level_kg, block.charge_kg_per_h,
                                                    block.discharge_kg_per_h, start, "hydrogen level continuity")
         ports = Ports(hydrogen=[(1.0, block.discharge_kg_per_h), (-1.0, block.charge_kg_per_h)],
                       exclusive=[Exclusive.per_step(f"{self.name} fill/withdraw", block.charge_kg_per_h,
@@ -115,7 +124,8 @@ class HydrogenStorage(AssetBase):
         charge = values(block.charge_kg_per_h)
         return {"charge_kg_per_h": charge, "discharge_kg_per_h": values(block.discharge_kg_per_h),
                 "level_kg": values(block.level_kg), "compressor_kw": self.compressor_kwh_per_kg * charge,
-                **target_flows(block, self._target_rows, ctx.n, "kg")}
+                **target_flows(block, self._target_rows, ctx.n, "kg"),
+                **({} if self._jump is None else {"measured_change_kg": self._jump})}
 
     def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
         return target_cost_cny(self._target_rows, flows["level_kg"], self.end_value_cny_per_kg)
@@ -133,7 +143,7 @@ class HydrogenStorage(AssetBase):
         out += bound_violations(self.name, "discharge_kg_per_h", d, 0.0, d_max, tol)
         out += bound_violations(self.name, "level_kg", level, *self.level_bounds_kg, tol)
         start = start_of(self.end_rule, self.initial_level_kg, level)
-        out += LEVEL.continuity_violations(self.name, "level_kg", start, level, c, d, dt_h, tol)
+        out += self.level_model().continuity_violations(self.name, "level_kg", start, level, c, d, dt_h, tol)
         out += end_violations(self.name, "kg", self.end_rule, self.initial_level_kg, self.end_level_min_kg, level, tol)
         out += simultaneous_violations(self.name, c, d, tol, verb="fills and empties")
         out += target_violations(self.name, self._target_rows, flows, level, "kg", tol)

@@ -30,7 +30,7 @@ from ..lazy import pyo
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from .base import AssetBase, BuildContext, Exclusive, Ports, both_above, bound_violations, values
-from .level import (EndRule, LevelModel, add_start_and_end, end_violations, level_field_problem,
+from .level import (EndRule, LevelModel, add_start_and_end, end_violations, level_field_problem, measured_jump,
                     simultaneous_violations, start_of)
 from .level_targets import (LevelTargetKwh, TargetRow, add_targets, resolve_targets, target_cost_cny, target_flows,
                             target_violations)
@@ -59,6 +59,7 @@ class Storage(AssetBase):
                                                 "times, hard or soft (optimiser.assets.level_targets)")
 
     _target_rows: list[TargetRow] = PrivateAttr(default_factory=list)
+    _jump: np.ndarray | None = PrivateAttr(None)
     target_level: ClassVar[tuple[str, str]] = ("soc_kwh", "kwh")
     """the level flow and unit suffix the targets read"""
 
@@ -91,7 +92,15 @@ class Storage(AssetBase):
 
     # --- model ----------------------------------------------------------------------
     def level_model(self, dt_h: float) -> LevelModel:
-        return LevelModel("kWh", self.retention(dt_h), self.charge_efficiency, self.discharge_efficiency)
+        return LevelModel("kWh", self.retention(dt_h), self.charge_efficiency, self.discharge_efficiency, self._jump)
+
+    @property
+    def initial_level(self) -> float:
+        return self.initial_soc_kwh
+
+    def measure_level(self, n: int, step: int, change: float) -> None:
+        """A measured level jump at the start of ``step`` [kWh] (see :func:`~.level.measured_jump`)."""
+        self._jump = measured_jump(n, step, change, self._jump)
 
     @property
     def end_soc_min_kwh(self) -> float | None:
@@ -121,6 +130,7 @@ class Storage(AssetBase):
             "discharge_kw": values(block.discharge_kw),
             "soc_kwh": values(block.soc_kwh),
             **target_flows(block, self._target_rows, ctx.n, "kwh"),
+            **({} if self._jump is None else {"measured_change_kwh": self._jump}),
         }
 
     # --- independent re-derivation from a solution -------------------------------------

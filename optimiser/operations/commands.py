@@ -28,7 +28,7 @@ def run_operation(args: argparse.Namespace) -> int:
 
         at = parse_at(args.at)
         job = intraday(args.scenario, at, Store(args.store), time_limit_s=args.time_limit, mip_gap=args.mip_gap,
-                       wait_s=args.wait, forecast_fallback=args.forecast_fallback)
+                       wait_s=args.wait, forecast_fallback=args.forecast_fallback, measured=args.measured)
         label = f"intraday at {at.isoformat()}"
     else:
         from .dayahead import day_ahead

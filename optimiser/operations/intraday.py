@@ -28,6 +28,7 @@ from ..run import Dispatch, RunResult, check
 from ..scenario import Scenario
 from .dayahead import JobResult, stored_job
 from .horizon_end import intraday_terminal
+from .measured import apply_measured, read_measured
 from .relax import solve_or_relax
 from .store import Store
 
@@ -92,7 +93,7 @@ class PastFixer:
                 continue
             for t in range(steps):
                 j = column_of.get(id(var[t]))
-                if j is not None:
+                if j is not None and not np.isnan(schedule[label].iloc[t]):  # NaN: re-optimised (measured)
                     cols.append(j)
                     values.append(float(schedule[label].iloc[t]))
         cols_a, values_a = np.asarray(cols, dtype=np.int64), np.asarray(values, dtype=float)
@@ -122,9 +123,11 @@ def steps_before(scenario: Scenario, at: pd.Timestamp) -> int:
 
 
 def intraday(scenario_path: str | Path, at: pd.Timestamp, store: Store, time_limit_s: float | None = None,
-             mip_gap: float | None = None, wait_s: float = 60.0, forecast_fallback: str = "error") -> JobResult:
+             mip_gap: float | None = None, wait_s: float = 60.0, forecast_fallback: str = "error",
+             measured: str | Path | None = None, now: pd.Timestamp | None = None) -> JobResult:
     """Re-optimise the day of ``at`` from ``at`` on and store it as the day's current intraday schedule
-    (``forecast_fallback`` as for :func:`~.dayahead.day_ahead`)."""
+    (``forecast_fallback`` as for :func:`~.dayahead.day_ahead`; ``measured``: a STATE.json taken at
+    ``at``, not after ``now``, :mod:`.measured`)."""
     from .dayahead import forecast_prepare, read_raw
 
     raw, _ = read_raw(scenario_path)
@@ -145,14 +148,19 @@ def intraday(scenario_path: str | Path, at: pd.Timestamp, store: Store, time_lim
         if len(schedule) != len(scenario.index):
             raise ScenarioError(f"stored schedule of {operating_date} (run {stored.run_id}) has {len(schedule)} "
                                 f"steps, the day now has {len(scenario.index)}")
+        flags = []
+        if measured is not None:
+            state = read_measured(measured, scenario, at, now)
+            scenario, schedule, flags = apply_measured(state, scenario, schedule, k)
+
         def solve_fixed(day: Scenario) -> RunResult:
             dispatch = Dispatch(day)
             PastFixer(dispatch).fix(schedule, k)
             return check(dispatch.solve(time_limit_s, mip_gap))
 
-        result, flags = solve_or_relax(scenario, solve_fixed)
+        result, relaxed = solve_or_relax(scenario, solve_fixed)
         return result, [f"steps before {at.isoformat()} ({k}) fixed as dispatched by run {stored.run_id} "
-                        f"({stored.kind} v{stored.version})"] + flags
+                        f"({stored.kind} v{stored.version})"] + flags + relaxed
 
     def prepare(raw_day: dict) -> list[str]:
         day_ahead = store.current_schedule(operating_date, "day-ahead")
