@@ -122,3 +122,32 @@ def test_future_is_judged_against_now(tmp_path):
     with pytest.raises(ScenarioError, match="in the future"):
         intraday(path, parse_at(AT), store, measured=state(tmp_path, {"store": {"soc_kwh": 150}}),
                  now=pd.Timestamp("2026-07-15T11:59:00+08:00"))
+
+
+def test_measured_level_kept_when_the_day_is_relaxed(tmp_path):
+    """An intraday re-solve that is infeasible (the afternoon PV halved: the hard 0.2 green share is out
+    of reach) is relaxed on a scenario rebuilt from the day's: the measured level jump stays in it."""
+    import io
+
+    import yaml
+
+    from optimiser.errors import RelaxedError
+
+    assets = STORES["battery"] + [{"name": "pv", "kind": "pv", "available_kw": 20}]
+    path = write_case(tmp_path, assets, 60, STORAGE_PRICES)
+    raw = yaml.safe_load(path.read_text())
+    raw["targets"] = {"green_electricity_share_min": 0.2}
+    path.write_text(yaml.safe_dump(raw))
+    store = Store(tmp_path / "store.sqlite")
+    day_ahead(path, DAY1, store)
+    raw["assets"][2]["available_kw"] = [20] * 12 + [10] * 12
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(RelaxedError):
+        intraday(path, parse_at(AT), store, measured=state(tmp_path, {"store": {"soc_kwh": 150}}))
+    # consumption C = demand 2400 less the store's net discharge (100 kWh at the start, 50 of them lost
+    # at 12:00, free end: empty) = 2350; N = 12 x 20 + 12 x 10 = 360: 0.2 x 2350 - 360 = 110 kWh short
+    # (without the measured loss: 100)
+    run = store.runs()[0]
+    assert run.exit_code == 7 and "missed by 110 kWh" in run.flags
+    frame = pd.read_csv(io.StringIO(store.current_schedule(DAY1, "intraday").dispatch_csv))
+    assert frame["store_measured_change_kwh"].iloc[12] == pytest.approx(-50.0, abs=1e-3)
