@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 import yaml
 
-from ops_cases import STORAGE_PRICES, STORES, write_case
+from ops_cases import write_case
 from optimiser.cli import main
 from optimiser.errors import InfeasibleError, RelaxedError
 from optimiser.operations.dayahead import day_ahead
@@ -39,7 +39,8 @@ def test_infeasible_share_target_stores_a_relaxed_schedule(tmp_path, step_minute
     store = Store(tmp_path / "store.sqlite")
     with pytest.raises(RelaxedError) as err:
         day_ahead(path, DAY1, store)
-    assert "targets.green_electricity_share_min missed by 720 kWh of N - s*D (green_electricity_share 0.2)" in str(err.value)
+    assert ("targets.green_electricity_share_min missed by 720 kWh of N - s*D (green_electricity_share 0.2)"
+            in str(err.value))
     assert "targets.green_electricity_share_min" in str(err.value).split("infeasible because:")[1]
     run = store.runs()[0]
     assert (run.status, run.exit_code) == ("relaxed", 7)

@@ -66,7 +66,8 @@ def test_intraday_relaxes_a_hard_end_rule_and_reports_the_miss(tmp_path, step_mi
     write(tmp_path, step_minutes, updated)
     raw, _ = read_raw(path)  # the past fixed and the hard rule kept: infeasible
     dispatch = Dispatch(day_scenario(raw, DAY1, {}, tmp_path, str(path))[0])
-    PastFixer(dispatch).fix(pd.read_csv(io.StringIO(store.current_schedule(DAY1).dispatch_csv)), 12 * 60 // step_minutes)
+    dispatched = pd.read_csv(io.StringIO(store.current_schedule(DAY1).dispatch_csv))
+    PastFixer(dispatch).fix(dispatched, 12 * 60 // step_minutes)
     with pytest.raises(InfeasibleError, match="end_soc_kwh"):
         dispatch.solve()
     job = intraday(path, parse_at("2026-07-15T12:00:00+08:00"), store)

@@ -175,12 +175,16 @@ class EVFleet(AssetBase):
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
         return both_above(flows["charge_kw"], flows["discharge_kw"], tol)
 
+    def degradation_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
+        """Battery wear by V2G [CNY]."""
+        return float(self.degradation_cost_cny_per_kwh * dt_h * flows["discharge_kw"].sum())
+
     def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
-        return float(self.degradation_cost_cny_per_kwh * dt_h * flows["discharge_kw"].sum()) + target_cost_cny(
-            self._target_rows, flows["energy_kwh"], self.end_value_cny_per_kwh)
+        return self.degradation_cny(flows, dt_h) + target_cost_cny(self._target_rows, flows["energy_kwh"],
+                                                                    self.end_value_cny_per_kwh)
 
     def totals(self, flows: dict[str, np.ndarray], dt_h: float) -> dict[str, float]:
         return {"ev_charged_kwh": float(dt_h * flows["charge_kw"].sum()),
                 "ev_v2g_kwh": float(dt_h * flows["discharge_kw"].sum()),
                 "ev_departure_kwh": float(self._series(self.departure_energy_kwh).sum()),
-                "ev_degradation_cost_cny": float(self.degradation_cost_cny_per_kwh * dt_h * flows["discharge_kw"].sum())}
+                "ev_degradation_cost_cny": self.degradation_cny(flows, dt_h)}

@@ -112,8 +112,9 @@ def fill_missing(raw: dict, base_dir: Path, store: Store, operating_date: date) 
         if np.isnan(filled).any():
             first = index[int(np.argmax(np.isnan(filled)))]
             raise ScenarioError(f"{label}: CSV file '{spec['csv']}' column '{spec['column']}' has no value for "
-                                f"{int(np.isnan(filled).sum())} step(s) of {operating_date} (first {first.isoformat()}) "
-                                f"and no earlier value to persist (the file {MAX_LAG_DAYS} days back, the store)")
+                                f"{int(np.isnan(filled).sum())} step(s) of {operating_date} "
+                                f"(first {first.isoformat()}) and no earlier value to persist "
+                                f"(the file {MAX_LAG_DAYS} days back, the store)")
         holder[key] = filled.tolist()
         first = index[int(np.argmax(missing))]
         flags.append(f"forecast fallback: {label} ({spec['csv']}, column {spec['column']}): {int(missing.sum())} of "
