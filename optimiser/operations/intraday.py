@@ -91,11 +91,12 @@ class PastFixer:
         for label, var in self.variables().items():
             if label not in schedule:
                 continue
+            column = schedule[label].to_numpy(dtype=float)
             for t in range(steps):
                 j = column_of.get(id(var[t]))
-                if j is not None and not np.isnan(schedule[label].iloc[t]):  # NaN: re-optimised (measured)
+                if j is not None and not np.isnan(column[t]):  # NaN: re-optimised (intraday --measured)
                     cols.append(j)
-                    values.append(float(schedule[label].iloc[t]))
+                    values.append(column[t])
         cols_a, values_a = np.asarray(cols, dtype=np.int64), np.asarray(values, dtype=float)
         lp = self.seam.highs.getLp()
         lower, upper = np.asarray(lp.col_lower_)[cols_a], np.asarray(lp.col_upper_)[cols_a]
