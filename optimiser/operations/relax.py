@@ -5,7 +5,9 @@ soft, priced at :data:`~optimiser.operations.horizon_end.RELAX_PRICE` (1000 CNY 
 above any energy price, so a rule is missed only by what nothing else can supply): hard share
 targets (``targets.*_min``, ``curtailment_rate_max``) get ``penalty_cny_per_kwh``, and every store's
 hard level targets and end rules become soft level targets
-(:func:`~optimiser.operations.horizon_end.soften_store`). The relaxed day is solved on the same run
+(:func:`~optimiser.operations.horizon_end.soften_store`). Not relaxed (no soft form): the plain
+``targets.renewable_share_min``, ``objective.emissions_max_tco2`` and the direct-supply projects'
+rules; a day infeasible for them exits 3 as before. The relaxed day is solved on the same run
 seam and checked by the same independent check (soft targets and their shortfalls are part of it),
 then stored flagged with each rule missed and by how much (:func:`misses`). Physical limits (a bus
 balance the grid connection cannot close, a unit's minimum up time) are not rules: a day infeasible
