@@ -112,3 +112,17 @@ def test_intraday_cli_exit_0_with_relaxation_flag(tmp_path, capsys):
     write(tmp_path, 60, updated)
     assert main(["intraday", str(path), "--at", "2026-07-15T12:00:00+08:00", "--store", store]) == 0
     assert "relaxed for intraday) missed by 100 kWh" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("binaries", ["always", "never"])
+def test_marginal_end_value_of_a_mip_is_taken_with_its_binaries_fixed(tmp_path, binaries):
+    """``binaries: always`` makes the day a MIP (a charge/discharge binary at every step): HiGHS has no
+    duals for a MIP, so they are taken from the LP with the binaries fixed at the schedule: the same
+    0.49 CNY/kWh as the LP (``never``)."""
+    path = write(tmp_path, 60, lambda h: 100.0)
+    raw = yaml.safe_load(path.read_text())
+    raw["solver"]["binaries"] = binaries
+    path.write_text(yaml.safe_dump(raw))
+    job = day_ahead(path, DAY1, Store(tmp_path / "store.sqlite"))
+    assert job.result.summary["binaries_used"] is (binaries == "always")
+    assert job.result.summary["end_marginal_value_cny_per_unit"]["store"] == pytest.approx(0.49, abs=1e-9)
