@@ -18,6 +18,7 @@ from ops_cases import write_case
 from optimiser.cli import main
 from optimiser.errors import InfeasibleError, RelaxedError
 from optimiser.operations.dayahead import day_ahead
+from optimiser.operations.history import history_frame
 from optimiser.operations.intraday import intraday, parse_at
 from optimiser.operations.store import Store
 
@@ -49,6 +50,8 @@ def test_infeasible_share_target_stores_a_relaxed_schedule(tmp_path, step_minute
     current = store.current_schedule(DAY1)
     assert current.run_id == run.id  # the platform gets a schedule it can run
     assert store.end_state(DAY1)[0] == run.id
+    row = history_frame(store).iloc[0]
+    assert (row["status"], row["exit"], row["current"]) == ("relaxed", 7, "*")
 
 
 def test_relaxed_day_exit_7_on_the_command_line(tmp_path, capsys):
