@@ -98,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
                                    "fixed as dispatched; stored as the day's intraday schedule")
     intraday.add_argument("scenario", help="scenario YAML file (its series: the updated forecasts)")
     intraday.add_argument("--at", required=True, help="first step to re-optimise, with offset, e.g. 2026-07-15T12:00+08:00")
+    intraday.add_argument("--measured", metavar="STATE.json", help="measured state at --at: store levels, unit status "
+                          "and hours (see README, Operations)")
     for job in (day_ahead, intraday):
         job.add_argument("--store", help="state store: SQLite file path or database URL [$PARKDISPATCH_STORE or "
                          "~/.local/state/parkdispatch/store.sqlite]")
@@ -105,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         job.add_argument("--mip-gap", type=float, metavar="GAP", help="relative MIP gap (overrides the scenario)")
         job.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
                          help="wait this long for another job's store lock, then exit 6 [60]")
+        job.add_argument("--forecast-fallback", choices=("error", "persistence"), default="error",
+                         help="forecast steps missing from a CSV: exit 2, or fill from an earlier day, flagged [error]")
     history = commands.add_parser("history", help="runs in the state store: dates, status, objective, flags")
     history.add_argument("--store", help="state store (as for day-ahead)")
     history.add_argument("--limit", type=int, help="newest N runs only")

@@ -8,6 +8,8 @@
 | 4    | SolverError          | solver failure or time limit (outputs kept if a schedule exists)|
 | 5    | SolutionCheckError   | the independent post-solve check found a violation             |
 | 6    | StoreError           | state store busy (another job holds its lock) or unreachable   |
+| 7    | RelaxedError         | day-ahead/intraday: infeasible as given; a schedule with the    |
+|      |                      | hard rules priced was stored, flagged with each rule's miss    |
 | 130  | (Ctrl-C)             | interrupted; nothing written                                   |
 """
 
@@ -46,3 +48,9 @@ class SolutionCheckError(ParkDispatchError):
     """A reported optimum failed the independent check (balance, state of charge, bounds)."""
 
     exit_code = 5
+
+
+class RelaxedError(ParkDispatchError):
+    """Infeasible as given: the daily job stored a schedule with its hard rules relaxed (priced, flagged)."""
+
+    exit_code = 7

@@ -19,6 +19,7 @@ import xarray as xr
 
 from . import __version__
 from .accounting import park_accounting
+from .assets.level_targets import level_target_summary
 from .binaries import Exclusivity, solve_exclusive
 from .check import check_solution, tolerance_kw
 from .errors import InfeasibleError, ScenarioError, SolutionCheckError
@@ -129,13 +130,21 @@ def optimise(
     progress: Progress = SILENT,
 ) -> RunResult:
     """Solve ``scenario`` and verify the schedule; raise a :class:`ParkDispatchError` on failure."""
-    time_limit_s = scenario.solver.time_limit_s if time_limit_s is None else time_limit_s
-    mip_gap = scenario.solver.mip_gap if mip_gap is None else mip_gap
     if scenario.sizing is not None:
         from .planning.sized_run import optimise_sized
 
+        time_limit_s = scenario.solver.time_limit_s if time_limit_s is None else time_limit_s
+        mip_gap = scenario.solver.mip_gap if mip_gap is None else mip_gap
         return optimise_sized(scenario, time_limit_s, mip_gap, verbose, progress)
-    dispatch = Dispatch(scenario, verbose, progress=progress)
+    return solve_checked(Dispatch(scenario, verbose, progress=progress), time_limit_s, mip_gap)
+
+
+def solve_checked(dispatch: Dispatch, time_limit_s: float | None = None, mip_gap: float | None = None) -> RunResult:
+    """Solve a built :class:`Dispatch` and verify the schedule (an infeasible hard share target is
+    reported with its highest achievable value)."""
+    scenario = dispatch.scenario
+    time_limit_s = scenario.solver.time_limit_s if time_limit_s is None else time_limit_s
+    mip_gap = scenario.solver.mip_gap if mip_gap is None else mip_gap
     try:
         result = dispatch.solve(time_limit_s, mip_gap)
     except InfeasibleError as exc:
@@ -207,6 +216,7 @@ def _summary(scenario: Scenario, ds: xr.Dataset, info: SolveInfo, time_limit_s: 
         "storage": storage_summary(ds, scenario),
         "heat_by_source_kwh_th": heat_by_source(ds, scenario),
         "heat_levels": heat_level_summary(ds, scenario),
+        "level_targets": level_target_summary(scenario.assets, lambda name: asset_flows(ds, name)),
         "mip_gap": info.mip_gap,
         "model_size": {"variables": info.n_variables, "constraints": info.n_constraints, "binaries": info.n_binaries},
         "park": scenario.park.name,

@@ -203,6 +203,11 @@ class Scenario(BaseModel):
         return self._source
 
     @property
+    def raw(self) -> Any:
+        """A deep copy of the input mapping this scenario was validated from."""
+        return copy.deepcopy(self._raw)
+
+    @property
     def sha256(self) -> str:
         """SHA-256 of the scenario file and the CSV files it reads (of the input dict if built in memory)."""
         return self._sha256

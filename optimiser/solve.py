@@ -372,6 +372,29 @@ class HighsModel:
                 value = 0.0 if var.lb is None else max(0.0, var.lb)
                 var.set_value(value if var.ub is None else min(value, var.ub))
 
+    def fixed_duals(self, rows: np.ndarray) -> np.ndarray | None:
+        """Duals of ``rows`` [CNY per unit of right-hand side] at the last solution, with every integer
+        column fixed at its value (the LP that remains; for an LP, the LP's own); None if that LP does
+        not solve to optimality. Integrality and bounds are restored; the last solution is kept."""
+        highs, ints = self.highs, np.flatnonzero(self.integer).astype(np.int32)
+        if self.x is None:
+            raise ValueError("no solution to take duals at")
+        lp = highs.getLp()
+        lower, upper = np.asarray(lp.col_lower_)[ints].copy(), np.asarray(lp.col_upper_)[ints].copy()
+        if ints.size:
+            fixed = np.round(self.x[ints])
+            highs.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kContinuous))
+            highs.changeColsBounds(len(ints), ints, fixed, fixed)
+            highs.run()
+        try:
+            if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return None
+            return np.asarray(highs.getSolution().row_dual)[np.asarray(rows, dtype=np.int64)] / self.scale
+        finally:
+            if ints.size:
+                highs.changeColsBounds(len(ints), ints, lower, upper)
+                highs.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kInteger))
+
     # --- diagnosis --------------------------------------------------------------------
     def _infeasible(self, is_mip: bool) -> InfeasibleError:
         """Name the constraint families (and variable bounds) of an irreducible infeasible subsystem."""

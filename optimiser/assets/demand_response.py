@@ -199,6 +199,8 @@ class Occurrence:
     """part of the rebound window inside the horizon (1 if whole; 0 if the event ends with the horizon)"""
     window_steps: int = 0
     """length of the whole rebound window [steps]"""
+    carried_kwh: float = 0.0
+    """rebound energy carried in from before the horizon, paid back in this window (its share inside) [kWh]"""
 
     @property
     def steps(self) -> slice:
@@ -308,6 +310,16 @@ def _event_spans(k: int, e: DemandResponseEvent, h: _Horizon) -> list[tuple[str,
     return spans
 
 
+class CarriedRebound(BaseModel):
+    """Rebound owed from an event before the horizon (the daily job carries it across midnight)."""
+
+    model_config = ConfigDict(extra="forbid")
+    energy_kwh: float = Field(ge=0, description="rebound energy still owed at the horizon's start [kWh]")
+    hours: float = Field(gt=0, description="what is left of its window from the horizon's start [h]")
+    direction: Literal["reduce", "increase"] = Field(description="direction of the event it follows")
+    max_kw: float | None = Field(None, ge=0, description="largest rebound per step [kW]; default as for events")
+
+
 class DemandResponse(AssetBase):
     """A flexible-load pool answering demand-response events (see module doc)."""
 
@@ -317,6 +329,9 @@ class DemandResponse(AssetBase):
     max_increase_kw: float | None = Field(None, ge=0, description="largest increase above the baseline [kW]; default flexible_capacity_kw")
     response_cost_cny_per_kwh: float = Field(0.0, ge=0, description="the pool's cost per kWh of response [CNY/kWh]")
     events: list[DemandResponseEvent] = Field(min_length=1, description="the events of the horizon")
+    rebound_carried_in: CarriedRebound | None = Field(None, description="rebound owed from an event before the "
+                                                      "horizon: paid back in what is left of its window, or with "
+                                                      "the rebound of an event continuing it at the horizon's start")
 
     _occurrences: list[Occurrence] = PrivateAttr(default_factory=list)
     _direction: np.ndarray = PrivateAttr()
@@ -361,11 +376,20 @@ class DemandResponse(AssetBase):
             raise ValueError(f"the pool cannot deliver the required {required[t]:g} kW at step {t} "
                              f"(at most {upper[t]:g} kW there)")
         sign, cap = np.zeros(n), np.zeros(n)
-        occurrences = []
+        occurrences, carried = [], self.rebound_carried_in
+        if carried is not None and owner[0] < 0 and carried.energy_kwh > 0:  # its own window from step 0
+            ev = DemandResponseEvent(start_step=0, end_step=1, direction=carried.direction, required_kw=0,
+                                     compensation_cny_per_kwh=0, rebound_fraction=1.0, rebound_hours=carried.hours,
+                                     rebound_max_kw=carried.max_kw)
+            spans = [("rebound carried in", -1, 0, 0)] + spans
         for label, k, s, e in spans:
-            ev = self.events[k]
+            ev = self.events[k] if k >= 0 else ev
             window, share, m = None, 1.0, 0
-            if ev.rebound_fraction > 0:
+            extra = carried.energy_kwh if carried is not None and (k < 0 or (s == 0 and owner[0] >= 0)) else 0.0
+            if extra and ev.direction != carried.direction:
+                raise ValueError(f"rebound_carried_in.direction '{carried.direction}' differs from {label}, which "
+                                 "continues at the horizon's start")
+            if ev.rebound_fraction > 0 or extra:
                 window, share, m = self._rebound_window(label, k, ev, s, e, owner, labels, h)
             if window is not None:
                 a, b = window
@@ -374,19 +398,20 @@ class DemandResponse(AssetBase):
                     self.increase_limit_kw if up else self.flexible_capacity_kw)
                 sign[a:b] = 1.0 if up else -1.0
                 cap[a:b] = limit if up else np.minimum(limit, self.baseline_kw[a:b])
-                need = ev.rebound_fraction * share * h.dt_h * required[s:e].sum()
+                need = share * (ev.rebound_fraction * h.dt_h * required[s:e].sum() + extra)
                 room = h.dt_h * cap[a:b].sum()
                 if need > room * (1 + 1e-9) + 1e-9:
                     part = f" x {b - a}/{m} of the window inside the horizon" if share < 1 else ""
                     bound = f"{limit:g} kW per step" + ("" if up else ", and at most the baseline")
                     raise ValueError(
                         f"{label}'s rebound cannot fit: {ev.rebound_fraction:g} x {h.dt_h * required[s:e].sum():g} kWh "
-                        f"of response (at least){part} = {need:g} kWh must be {'taken' if up else 'given'} back within "
+                        f"of response (at least)" + (f" + {extra:g} kWh carried in" if extra else "")
+                        + f"{part} = {need:g} kWh must be {'taken' if up else 'given'} back within "
                         f"{ev.rebound_hours:g} h after the event (steps [{a}, {b})), but the pool can "
                         f"{'take' if up else 'give back'} at most {room:g} kWh there ({bound}); lower rebound_fraction or required_kw, or raise "
                         f"rebound_hours or rebound_max_kw")
             occurrences.append(Occurrence(k, label, s, e, 1.0 if ev.direction == "reduce" else -1.0,
-                                          ev.rebound_fraction, window, share, m))
+                                          ev.rebound_fraction, window, share, m, extra))
         self._occurrences, self._rebound_sign, self._rebound_cap = occurrences, sign, cap
         return self
 
@@ -394,12 +419,12 @@ class DemandResponse(AssetBase):
     def _rebound_window(label: str, k: int, ev: DemandResponseEvent, s: int, e: int, owner: np.ndarray,
                         labels: list[str], h: _Horizon) -> tuple[tuple[int, int] | None, float, int]:
         """The rebound window inside the horizon, its share of the whole window and the whole length."""
+        what = f"event {k} rebound_hours" if k >= 0 else "rebound_carried_in.hours"
         if ev.rebound_hours is None:
             raise ValueError(f"event {k} has rebound_fraction {ev.rebound_fraction:g} but no rebound_hours")
         m = ev.rebound_hours / h.dt_h
         if abs(m - round(m)) > 1e-9:
-            raise ValueError(f"event {k} rebound_hours {ev.rebound_hours:g} is not a whole number of "
-                             f"{h.minutes:g}-minute steps")
+            raise ValueError(f"{what} {ev.rebound_hours:g} is not a whole number of {h.minutes:g}-minute steps")
         m = int(round(m))
         a, b = e, min(e + m, h.n)
         others = owner[a:b] >= 0
@@ -445,8 +470,9 @@ class DemandResponse(AssetBase):
             block.rebound_events = pyo.RangeSet(0, len(rebounds) - 1)
             block.rebound_energy = pyo.Constraint(block.rebound_events, rule=lambda b, i: sum(
                 b.rebound_kw[t] for t in range(*rebounds[i].window)) == rebounds[i].fraction * rebounds[i].share * sum(
-                b.response_kw[t] for t in range(rebounds[i].start, rebounds[i].end)),
-                doc="rebound energy in each window = fraction x share x response energy of its event")
+                b.response_kw[t] for t in range(rebounds[i].start, rebounds[i].end))
+                + rebounds[i].share * rebounds[i].carried_kwh / ctx.dt_h,
+                doc="rebound energy in each window = share x (fraction x response energy of its event + carried in)")
             ports.electric.append((-self._rebound_sign, block.rebound_kw))
         if self.response_cost_cny_per_kwh:
             ports.cost.append((self.response_cost_cny_per_kwh * ctx.dt_h, block.response_kw))
@@ -498,7 +524,7 @@ class DemandResponse(AssetBase):
         for o in self._rebounds():
             a, b = o.window
             response = dt_h * float((down + up)[o.steps].sum())
-            want = o.fraction * o.share * response
+            want = o.share * (o.fraction * response + o.carried_kwh)
             got = dt_h * float((self._rebound_sign[a:b] * rebound[a:b]).sum())
             if abs(got - want) > tol * dt_h * (b - a + o.end - o.start):
                 part = f" x {b - a}/{o.window_steps} of the window inside the horizon" if o.share < 1 else ""
@@ -519,8 +545,22 @@ class DemandResponse(AssetBase):
     def rebound_beyond_horizon_kwh(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
         """Rebound energy owed after the horizon's end (windows cut by it) [kWh]."""
         response = flows["reduction_kw"] + flows["increase_kw"]
-        return float(sum(o.fraction * (1.0 - o.share) * dt_h * response[o.steps].sum()
-                         for o in self._occurrences if o.fraction > 0))
+        return float(sum((1.0 - o.share) * (o.fraction * dt_h * response[o.steps].sum() + o.carried_kwh)
+                         for o in self._occurrences if o.window_steps))
+
+    def rebound_owed(self, flows: dict[str, np.ndarray], dt_h: float) -> dict[str, float]:
+        """The rebound owed after the horizon's end (the window cut by it, if any), as the next horizon's
+        ``rebound_carried_in``: energy [kWh], window hours left, direction, per-step limit [kW]."""
+        response = flows["reduction_kw"] + flows["increase_kw"]
+        for o in self._occurrences:
+            if o.window_steps and o.share < 1.0:
+                inside = 0 if o.window is None else o.window[1] - o.window[0]
+                ev = self.events[o.event] if o.event >= 0 else self.rebound_carried_in
+                limit = ev.rebound_max_kw if o.event >= 0 else ev.max_kw
+                return {"energy_kwh": (1.0 - o.share) * (o.fraction * dt_h * response[o.steps].sum() + o.carried_kwh),
+                        "hours": (o.window_steps - inside) * dt_h, "direction": o.direction,
+                        **({} if limit is None else {"max_kw": limit})}
+        return {}
 
     def totals(self, flows: dict[str, np.ndarray], dt_h: float) -> dict[str, float]:
         return {"demand_response_kwh": float(dt_h * (flows["reduction_kw"] + flows["increase_kw"]).sum()),

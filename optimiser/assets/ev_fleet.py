@@ -49,11 +49,13 @@ from typing import ClassVar, Literal
 
 import numpy as np
 from ..lazy import pyo
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from ..series import NonNegativeSeries
 from .base import AssetBase, BuildContext, Exclusive, Ports, both_above, bound_violations, values
-from .level import LevelModel, add_start_and_end, end_violations, simultaneous_violations
+from .level import LevelModel, add_start_and_end, end_violations, measured_jump, simultaneous_violations
+from .level_targets import (LevelTargetKwh, TargetRow, add_targets, resolve_targets, target_cost_cny, target_flows,
+                            target_violations)
 
 
 class EVFleet(AssetBase):
@@ -72,9 +74,18 @@ class EVFleet(AssetBase):
     v2g_power_kw: NonNegativeSeries | None = Field(None, description="V2G discharge limit per step [kW]; default: no V2G")
     discharge_efficiency: float = Field(0.95, gt=0, le=1, description="battery-to-bus efficiency [-]")
     degradation_cost_cny_per_kwh: float = Field(0.0, ge=0, description="battery wear per kWh discharged by V2G [CNY/kWh]")
+    end_value_cny_per_kwh: float = Field(0.0, ge=0, description="value of each kWh in the plugged-in vehicles at the "
+                                         "horizon's end [CNY/kWh] (optimiser.assets.level_targets)")
+    level_targets: list[LevelTargetKwh] = Field(default_factory=list, description="minimum energy at local clock "
+                                                "times, hard or soft; min_fraction of that step's max_energy_kwh")
+
+    _target_rows: list[TargetRow] = PrivateAttr(default_factory=list)
+    _jump: np.ndarray | None = PrivateAttr(None)
+    target_level: ClassVar[tuple[str, str]] = ("energy_kwh", "kwh")
+    """the level flow and unit suffix the targets read"""
 
     @model_validator(mode="after")
-    def _bounds_in_order(self) -> "EVFleet":
+    def _bounds_in_order(self, info: ValidationInfo) -> "EVFleet":
         low = self.energy_floor_kwh()
         above = low > self.max_energy_kwh
         if above.any():
@@ -82,6 +93,8 @@ class EVFleet(AssetBase):
             raise ValueError(f"min_energy_kwh {low[t]:g} is above max_energy_kwh {self.max_energy_kwh[t]:g} at step {t}")
         if self.end_energy_min_kwh is not None and self.end_energy_min_kwh > self.max_energy_kwh[-1]:
             raise ValueError(f"end_energy_min_kwh {self.end_energy_min_kwh:g} is above the last max_energy_kwh")
+        high = self.max_energy_kwh
+        self._target_rows = resolve_targets(self.level_targets, info, lambda t: float(high[t]), lambda t: float(high[t]))
         return self
 
     # --- derived inputs ---------------------------------------------------------------
@@ -102,8 +115,17 @@ class EVFleet(AssetBase):
     def end_rule(self) -> str:
         return "free" if self.end_energy_min_kwh is None else "at_least"
 
-    def level_model(self) -> LevelModel:
-        return LevelModel("kWh", 1.0, self.charge_efficiency, self.discharge_efficiency, self.exogenous_kwh())
+    def level_model(self, dt_h: float | None = None) -> LevelModel:
+        exogenous = self.exogenous_kwh() + (0.0 if self._jump is None else self._jump)
+        return LevelModel("kWh", 1.0, self.charge_efficiency, self.discharge_efficiency, exogenous)
+
+    @property
+    def initial_level(self) -> float:
+        return self.initial_energy_kwh
+
+    def measure_level(self, n: int, step: int, change: float) -> None:
+        """A measured energy jump at the start of ``step`` [kWh] (see :func:`~.level.measured_jump`)."""
+        self._jump = measured_jump(n, step, change, self._jump)
 
     # --- model --------------------------------------------------------------------------
     def build(self, block: pyo.Block, ctx: BuildContext) -> Ports:
@@ -123,13 +145,16 @@ class EVFleet(AssetBase):
                                                       p_max, v_max))
         if self.degradation_cost_cny_per_kwh:
             ports.cost.append((self.degradation_cost_cny_per_kwh * ctx.dt_h, block.discharge_kw))
+        ports.cost += add_targets(block, ctx, block.energy_kwh, self._target_rows, self.end_value_cny_per_kwh, "kwh")
         return ports
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         return {"charge_kw": values(block.charge_kw), "discharge_kw": values(block.discharge_kw),
                 "energy_kwh": values(block.energy_kwh),
                 "arrival_energy_kwh": self._series(self.arrival_energy_kwh),
-                "departure_energy_kwh": self._series(self.departure_energy_kwh)}
+                "departure_energy_kwh": self._series(self.departure_energy_kwh),
+                **target_flows(block, self._target_rows, ctx.n, "kwh"),
+                **({} if self._jump is None else {"measured_change_kwh": self._jump})}
 
     # --- independent re-derivation from a solution ----------------------------------------
     def net_injection_kw(self, flows: dict[str, np.ndarray]) -> np.ndarray:
@@ -144,16 +169,22 @@ class EVFleet(AssetBase):
                                                         dt_h, tol)
         out += end_violations(self.name, "kWh", self.end_rule, self.initial_energy_kwh, self.end_energy_min_kwh, e, tol)
         out += simultaneous_violations(self.name, c, d, tol)
+        out += target_violations(self.name, self._target_rows, flows, e, "kwh", tol)
         return out
 
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:
         return both_above(flows["charge_kw"], flows["discharge_kw"], tol)
 
-    def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
+    def degradation_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
+        """Battery wear by V2G [CNY]."""
         return float(self.degradation_cost_cny_per_kwh * dt_h * flows["discharge_kw"].sum())
+
+    def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
+        return self.degradation_cny(flows, dt_h) + target_cost_cny(self._target_rows, flows["energy_kwh"],
+                                                                    self.end_value_cny_per_kwh)
 
     def totals(self, flows: dict[str, np.ndarray], dt_h: float) -> dict[str, float]:
         return {"ev_charged_kwh": float(dt_h * flows["charge_kw"].sum()),
                 "ev_v2g_kwh": float(dt_h * flows["discharge_kw"].sum()),
                 "ev_departure_kwh": float(self._series(self.departure_energy_kwh).sum()),
-                "ev_degradation_cost_cny": self.cost_cny(flows, dt_h)}
+                "ev_degradation_cost_cny": self.degradation_cny(flows, dt_h)}

@@ -6,17 +6,15 @@ from typing import ClassVar, Literal
 
 import numpy as np
 from ..lazy import pyo
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from .base import (ELECTRICITY, HYDROGEN, AssetBase, BuildContext, Exclusive, Ports, both_above,
                    bound_violations, values)
 from .capacity import CapacityLimit, cyclic_problem, level_limits
-from .level import (EndRule, LevelModel, add_start_and_end, end_violations, level_field_problem,
+from .level import (EndRule, LevelModel, add_start_and_end, end_violations, level_field_problem, measured_jump,
                     simultaneous_violations, start_of)
-
-LEVEL = LevelModel("kg")
-"""lossless tank level (see :mod:`optimiser.assets.level`)"""
-
+from .level_targets import (LevelTargetKg, TargetRow, add_targets, resolve_targets, target_cost_cny, target_flows,
+                            target_violations)
 
 class HydrogenStorage(AssetBase):
     """Hydrogen tanks filled from and emptied into the hydrogen bus.
@@ -58,14 +56,37 @@ class HydrogenStorage(AssetBase):
     max_charge_kg_per_h: float | None = Field(None, gt=0, description="maximum fill rate [kg/h]; default capacity per step")
     max_discharge_kg_per_h: float | None = Field(None, gt=0, description="maximum withdrawal rate [kg/h]; default capacity per step")
     compressor_kwh_per_kg: float = Field(0.0, ge=0, description="compressor electricity per kg filled [kWh/kg]")
+    end_value_cny_per_kg: float = Field(0.0, ge=0, description="value of each kg left at the horizon's end [CNY/kg] "
+                                        "(optimiser.assets.level_targets)")
+    level_targets: list[LevelTargetKg] = Field(default_factory=list, description="minimum levels at local clock "
+                                               "times, hard or soft (optimiser.assets.level_targets)")
+
+    _target_rows: list[TargetRow] = PrivateAttr(default_factory=list)
+    _jump: np.ndarray | None = PrivateAttr(None)
+    target_level: ClassVar[tuple[str, str]] = ("level_kg", "kg")
+    """the level flow and unit suffix the targets read"""
 
     @model_validator(mode="after")
-    def _levels_in_order(self) -> "HydrogenStorage":
+    def _levels_in_order(self, info: ValidationInfo) -> "HydrogenStorage":
         problem = level_field_problem("level", self.min_level_fraction, self.max_level_fraction,
                                       self.initial_level_fraction, self.end_rule, self.end_level_min_fraction)
         if problem:
             raise ValueError(problem)
+        self._target_rows = resolve_targets(self.level_targets, info, lambda t: self.capacity_kg,
+                                            lambda t: self.level_bounds_kg[1])
         return self
+
+    def level_model(self, dt_h: float | None = None) -> LevelModel:
+        """Lossless tank level (see :mod:`optimiser.assets.level`)."""
+        return LevelModel("kg", exogenous=self._jump)
+
+    @property
+    def initial_level(self) -> float:
+        return self.initial_level_kg
+
+    def measure_level(self, n: int, step: int, change: float) -> None:
+        """A measured level jump at the start of ``step`` [kg] (see :func:`~.level.measured_jump`)."""
+        self._jump = measured_jump(n, step, change, self._jump)
 
     @property
     def level_bounds_kg(self) -> tuple[float, float]:
@@ -92,13 +113,14 @@ class HydrogenStorage(AssetBase):
         block.level_kg = pyo.Var(ctx.steps, bounds=(lo, hi), doc="hydrogen stored at the end of the step [kg]")
         start = add_start_and_end(block, ctx, block.level_kg, "level_kg", self.end_rule, self.initial_level_kg,
                                   self.end_level_min_kg, (lo, hi))
-        block.level_balance = LEVEL.add_continuity(ctx, block.level_kg, block.charge_kg_per_h,
+        block.level_balance = self.level_model().add_continuity(ctx, block.level_kg, block.charge_kg_per_h,
                                                    block.discharge_kg_per_h, start, "hydrogen level continuity")
         ports = Ports(hydrogen=[(1.0, block.discharge_kg_per_h), (-1.0, block.charge_kg_per_h)],
                       exclusive=[Exclusive.per_step(f"{self.name} fill/withdraw", block.charge_kg_per_h,
                                                     block.discharge_kg_per_h, c_max, d_max)])
         if self.compressor_kwh_per_kg:
             ports.electric = [(-self.compressor_kwh_per_kg, block.charge_kg_per_h)]
+        ports.cost += add_targets(block, ctx, block.level_kg, self._target_rows, self.end_value_cny_per_kg, "kg")
         return ports
 
     def capacity_limits(self, field: str, dt_h: float) -> list[CapacityLimit]:
@@ -114,7 +136,12 @@ class HydrogenStorage(AssetBase):
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         charge = values(block.charge_kg_per_h)
         return {"charge_kg_per_h": charge, "discharge_kg_per_h": values(block.discharge_kg_per_h),
-                "level_kg": values(block.level_kg), "compressor_kw": self.compressor_kwh_per_kg * charge}
+                "level_kg": values(block.level_kg), "compressor_kw": self.compressor_kwh_per_kg * charge,
+                **target_flows(block, self._target_rows, ctx.n, "kg"),
+                **({} if self._jump is None else {"measured_change_kg": self._jump})}
+
+    def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
+        return target_cost_cny(self._target_rows, flows["level_kg"], self.end_value_cny_per_kg)
 
     def net_injection(self, flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         out = {HYDROGEN: flows["discharge_kg_per_h"] - flows["charge_kg_per_h"]}
@@ -129,9 +156,10 @@ class HydrogenStorage(AssetBase):
         out += bound_violations(self.name, "discharge_kg_per_h", d, 0.0, d_max, tol)
         out += bound_violations(self.name, "level_kg", level, *self.level_bounds_kg, tol)
         start = start_of(self.end_rule, self.initial_level_kg, level)
-        out += LEVEL.continuity_violations(self.name, "level_kg", start, level, c, d, dt_h, tol)
+        out += self.level_model().continuity_violations(self.name, "level_kg", start, level, c, d, dt_h, tol)
         out += end_violations(self.name, "kg", self.end_rule, self.initial_level_kg, self.end_level_min_kg, level, tol)
         out += simultaneous_violations(self.name, c, d, tol, verb="fills and empties")
+        out += target_violations(self.name, self._target_rows, flows, level, "kg", tol)
         return out
 
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:

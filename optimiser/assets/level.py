@@ -82,6 +82,14 @@ class LevelModel:
         return []
 
 
+def measured_jump(n: int, step: int, change: float, exogenous: np.ndarray | None = None) -> np.ndarray:
+    """``exogenous`` (zeros if None) with ``change`` added at ``step``: a measured level differing from
+    the dispatched one enters the continuity of the first re-optimised step (intraday ``--measured``)."""
+    out = np.zeros(n) if exogenous is None else np.array(exogenous, dtype=float)
+    out[step] += change
+    return out
+
+
 def level_field_problem(stem: str, low: float, high: float, initial: float, rule: EndRule,
                         end_min: float | None) -> str | None:
     """The first inconsistency of a store's level fractions (``min_<stem>_fraction`` etc.), or None."""

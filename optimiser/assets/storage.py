@@ -27,12 +27,14 @@ from typing import ClassVar
 
 import numpy as np
 from ..lazy import pyo
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from .base import AssetBase, BuildContext, Exclusive, Ports, both_above, bound_violations, values
 from .capacity import CapacityLimit, cyclic_problem, level_limits
-from .level import (EndRule, LevelModel, add_start_and_end, end_violations, level_field_problem,
+from .level import (EndRule, LevelModel, add_start_and_end, end_violations, level_field_problem, measured_jump,
                     simultaneous_violations, start_of)
+from .level_targets import (LevelTargetKwh, TargetRow, add_targets, resolve_targets, target_cost_cny, target_flows,
+                            target_violations)
 
 
 class Storage(AssetBase):
@@ -53,13 +55,24 @@ class Storage(AssetBase):
     end_soc_min_fraction: float | None = Field(None, ge=0, le=1, description="lowest final level for end_rule 'at_least' [-]")
     self_discharge_per_hour: float = Field(ge=0, lt=1, description="share of stored energy lost per hour [1/h]")
     cycle_cost_cny_per_kwh: float = Field(ge=0, description="ageing cost per kWh discharged [CNY/kWh]")
+    end_value_cny_per_kwh: float = Field(0.0, ge=0, description="value of each kWh left at the horizon's end "
+                                         "[CNY/kWh] (optimiser.assets.level_targets)")
+    level_targets: list[LevelTargetKwh] = Field(default_factory=list, description="minimum levels at local clock "
+                                                "times, hard or soft (optimiser.assets.level_targets)")
+
+    _target_rows: list[TargetRow] = PrivateAttr(default_factory=list)
+    _jump: np.ndarray | None = PrivateAttr(None)
+    target_level: ClassVar[tuple[str, str]] = ("soc_kwh", "kwh")
+    """the level flow and unit suffix the targets read"""
 
     @model_validator(mode="after")
-    def _levels_in_order(self) -> "Storage":
+    def _levels_in_order(self, info: ValidationInfo) -> "Storage":
         problem = level_field_problem("soc", self.min_soc_fraction, self.max_soc_fraction, self.initial_soc_fraction,
                                       self.end_rule, self.end_soc_min_fraction)
         if problem:
             raise ValueError(problem)
+        self._target_rows = resolve_targets(self.level_targets, info, lambda t: self.energy_kwh,
+                                            lambda t: self.soc_bounds_kwh[1])
         return self
 
     # --- derived values -------------------------------------------------------------
@@ -81,7 +94,15 @@ class Storage(AssetBase):
 
     # --- model ----------------------------------------------------------------------
     def level_model(self, dt_h: float) -> LevelModel:
-        return LevelModel("kWh", self.retention(dt_h), self.charge_efficiency, self.discharge_efficiency)
+        return LevelModel("kWh", self.retention(dt_h), self.charge_efficiency, self.discharge_efficiency, self._jump)
+
+    @property
+    def initial_level(self) -> float:
+        return self.initial_soc_kwh
+
+    def measure_level(self, n: int, step: int, change: float) -> None:
+        """A measured level jump at the start of ``step`` [kWh] (see :func:`~.level.measured_jump`)."""
+        self._jump = measured_jump(n, step, change, self._jump)
 
     @property
     def end_soc_min_kwh(self) -> float | None:
@@ -102,6 +123,7 @@ class Storage(AssetBase):
                                                     block.discharge_kw, power, power)])
         if self.cycle_cost_cny_per_kwh:
             ports.cost.append((self.cycle_cost_cny_per_kwh * dt, block.discharge_kw))
+        ports.cost += add_targets(block, ctx, block.soc_kwh, self._target_rows, self.end_value_cny_per_kwh, "kwh")
         return ports
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
@@ -109,6 +131,8 @@ class Storage(AssetBase):
             "charge_kw": values(block.charge_kw),
             "discharge_kw": values(block.discharge_kw),
             "soc_kwh": values(block.soc_kwh),
+            **target_flows(block, self._target_rows, ctx.n, "kwh"),
+            **({} if self._jump is None else {"measured_change_kwh": self._jump}),
         }
 
     def capacity_limits(self, field: str, dt_h: float) -> list[CapacityLimit]:
@@ -126,7 +150,8 @@ class Storage(AssetBase):
         return d - c - self.auxiliary_kw(c, d)
 
     def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
-        return float(self.cycle_cost_cny_per_kwh * dt_h * flows["discharge_kw"].sum())
+        return float(self.cycle_cost_cny_per_kwh * dt_h * flows["discharge_kw"].sum()) + target_cost_cny(
+            self._target_rows, flows["soc_kwh"], self.end_value_cny_per_kwh)
 
     def soc_start_kwh(self, flows: dict[str, np.ndarray]) -> float:
         """Level before the first step [kWh]: the final level for the cyclic rule."""
@@ -141,6 +166,7 @@ class Storage(AssetBase):
                                                              dt_h, tol)
         out += end_violations(self.name, "kWh", self.end_rule, self.initial_soc_kwh, self.end_soc_min_kwh, s, tol)
         out += simultaneous_violations(self.name, c, d, tol)
+        out += target_violations(self.name, self._target_rows, flows, s, "kwh", tol)
         return out
 
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:

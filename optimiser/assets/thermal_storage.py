@@ -34,7 +34,8 @@ class ThermalStorage(Storage, HeatAsset):
 
     kind: Literal["thermal_storage"]
     supply_flows: ClassVar[tuple[str, ...]] = ()
-    flow_units: ClassVar[dict[str, str]] = {"charge_kw": "kW_th", "discharge_kw": "kW_th", "soc_kwh": "kWh_th"}
+    flow_units: ClassVar[dict[str, str]] = {"charge_kw": "kW_th", "discharge_kw": "kW_th", "soc_kwh": "kWh_th",
+                                            "target_shortfall_kwh": "kWh_th", "measured_change_kwh": "kWh_th"}
     power_kw: float = Field(gt=0, description="maximum charge and discharge heat flow [kW_th]")
     energy_kwh: float = Field(gt=0, description="usable heat capacity [kWh_th]")
     charge_efficiency: float = Field(1.0, gt=0, le=1, description="bus-to-store heat efficiency [-]")

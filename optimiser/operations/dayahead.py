@@ -20,10 +20,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .. import __version__
-from ..errors import ParkDispatchError, ScenarioError, SolverError
+from ..errors import ParkDispatchError, RelaxedError, ScenarioError, SolverError
 from ..output import dispatch_frame
-from ..run import RunResult, optimise
+from ..run import Dispatch, RunResult, solve_checked
 from ..scenario import Scenario, read_scenario_file, scenario_from_dict
+from .fallback import fill_missing
+from .horizon_end import end_values, marginal_states, relaxed_misses
+from .relax import solve_or_relax
 from .state import apply_state, end_state, fractional_status
 from .store import Outcome, Store
 
@@ -74,15 +77,19 @@ def day_window(raw: dict, operating_date: date, source: str) -> tuple[datetime, 
     return start, int(round(minutes / step))
 
 
-def day_scenario(raw: dict, operating_date: date, state: dict, base_dir: Path, source: str) -> tuple[Scenario, list[str]]:
+def day_scenario(raw: dict, operating_date: date, state: dict, base_dir: Path, source: str,
+                 prepare=None) -> tuple[Scenario, list[str]]:
     """The scenario of one operating day: ``raw`` with its horizon moved to the date's local midnight
-    (one day of the file's step length) and the stored end state of the day before as initial state.
-    Its series must cover the day (a CSV with a timezone-aware ``time`` column)."""
+    (one day of the file's step length) and the stored end state of the day before as initial state;
+    then ``prepare(raw)`` (returning flags) if given. Its series must cover the day (a CSV with a
+    timezone-aware ``time`` column)."""
     raw = json.loads(json.dumps(raw, default=_iso))  # a deep copy with YAML datetimes as ISO text
     start, steps = day_window(raw, operating_date, source)
     raw["horizon"]["start"] = start.isoformat()
     raw["horizon"]["steps"] = steps
     flags = apply_state(raw, state) if state else ["no stored state for the day before: initial state from the scenario"]
+    if prepare is not None:
+        flags += prepare(raw)
     return scenario_from_dict(raw, base_dir=base_dir, source=f"{source} for {operating_date}"), flags
 
 
@@ -101,18 +108,40 @@ def running_totals(summary: dict, operating_date: date, previous: dict[str, tupl
 
 
 def day_ahead(scenario_path: str | Path, operating_date: date, store: Store, time_limit_s: float | None = None,
-              mip_gap: float | None = None, wait_s: float = 60.0) -> JobResult:
+              mip_gap: float | None = None, wait_s: float = 60.0, forecast_fallback: str = "error") -> JobResult:
     """Solve, check and store ``operating_date``'s schedule (see module doc); raise a
-    :class:`ParkDispatchError` (recorded on the run) on failure."""
-    return stored_job("day-ahead", scenario_path, operating_date, store,
-                      lambda scenario, run_id: (optimise(scenario, time_limit_s=time_limit_s, mip_gap=mip_gap), []),
-                      wait_s)
+    :class:`ParkDispatchError` (recorded on the run) on failure. ``forecast_fallback``: ``error`` or
+    ``persistence`` for missing forecast steps (:mod:`.fallback`)."""
+    def solve_day(scenario: Scenario) -> RunResult:
+        dispatch = Dispatch(scenario)
+        result = solve_checked(dispatch, time_limit_s, mip_gap)
+        result.summary["end_marginal_value_cny_per_unit"] = end_values(dispatch)
+        return result
+
+    def solve(scenario: Scenario, run_id: int) -> tuple[RunResult, list[str]]:
+        return solve_or_relax(scenario, solve_day)
+
+    return stored_job("day-ahead", scenario_path, operating_date, store, solve, wait_s,
+                      prepare=forecast_prepare(forecast_fallback, Path(scenario_path).parent, store, operating_date))
+
+
+def forecast_prepare(fallback: str, base_dir: Path, store: Store, operating_date: date, then=None):
+    """The ``prepare`` step of a job: ``then(raw)`` if given, then the forecast fallback (:mod:`.fallback`)."""
+    if fallback not in ("error", "persistence"):
+        raise ScenarioError(f"--forecast-fallback = {fallback!r}: must be 'error' or 'persistence'")
+
+    def prepare(raw: dict) -> list[str]:
+        flags = then(raw) if then is not None else []
+        return flags + (fill_missing(raw, base_dir, store, operating_date) if fallback == "persistence" else [])
+
+    return prepare
 
 
 def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store: Store, solve, wait_s: float,
-               note: str = "") -> JobResult:
-    """The stages every job shares: lock, record the run, derive the day, ``solve(scenario, run_id)``
-    (a checked :class:`RunResult` and extra flags), store; failures recorded and re-raised."""
+               note: str = "", prepare=None) -> JobResult:
+    """The stages every job shares: lock, record the run, derive the day (``prepare``: see
+    :func:`day_scenario`), ``solve(scenario, run_id)`` (a checked :class:`RunResult` and extra flags),
+    store; failures recorded and re-raised."""
     path = Path(scenario_path)
     raw, text = read_raw(path)
     log("start", kind=kind, date=operating_date.isoformat(), scenario=str(path), store=store.where)
@@ -124,12 +153,12 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
         try:
             t0 = time.perf_counter()
             before_id, state = store.end_state(operating_date - timedelta(days=1))
-            scenario, flags = day_scenario(raw, operating_date, state, path.parent, str(path))
+            scenario, flags = day_scenario(raw, operating_date, state, path.parent, str(path), prepare)
             timings["scenario_seconds"] = time.perf_counter() - t0
             log("scenario", run=run_id, start=scenario.index[0].isoformat(), steps=scenario.horizon.steps,
                 state_from_run=before_id, flags=len(flags))
             result, extra = solve(scenario, run_id)
-            flags += extra
+            flags += extra + ([] if "relaxed" in result.summary else relaxed_misses(result.summary))
             summary = result.summary
             timings.update(summary["timings"])
             log("solved", run=run_id, status=summary["status"], objective_cny=f"{summary['objective_cny']:.6f}",
@@ -139,6 +168,7 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
                 flags.append(f"solver {summary['status_detail']}: best schedule found, not proven optimal")
             if scenario.weather_synthetic:
                 flags.append("synthetic weather")
+            summary["flags"] = flags
             t0 = time.perf_counter()
             end = scenario.index[-1] + timedelta(minutes=scenario.horizon.step_minutes)
             totals_date, previous = store.latest_totals(operating_date)
@@ -147,10 +177,13 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
             schedule = {"start": scenario.index[0].isoformat(), "steps": scenario.horizon.steps,
                         "step_minutes": scenario.horizon.step_minutes,
                         "dispatch_csv": dispatch_frame(result.dataset).to_csv(index=False, float_format="%.17g")}
-            outcome = Outcome(status="ok", solver_status=summary["status"], objective_cny=summary["objective_cny"],
-                              exit_code=0 if summary["status"] == "optimal" else SolverError.exit_code, flags=flags,
+            code = RelaxedError.exit_code if "relaxed" in summary else 0 if summary["status"] == "optimal" \
+                else SolverError.exit_code
+            outcome = Outcome(status="relaxed" if "relaxed" in summary else "ok", solver_status=summary["status"],
+                              objective_cny=summary["objective_cny"], exit_code=code, flags=flags,
                               timings=timings, scenario_sha256=scenario.sha256)
-            version = store.finish_ok(run_id, outcome, schedule, end_state(scenario, result.dataset), end.isoformat(),
+            states = end_state(scenario, result.dataset) + marginal_states(scenario, summary)
+            version = store.finish_ok(run_id, outcome, schedule, states, end.isoformat(),
                                       running_totals(summary, operating_date, previous))
             log("stored", run=run_id, version=version, store_seconds=f"{time.perf_counter() - t0:.3f}",
                 flags=len(flags))
@@ -160,6 +193,11 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
         except BaseException as exc:  # interrupted or a bug: recorded, never stored as good
             _fail(store, run_id, exc, type(exc).__name__, 1, timings, scenario)
             raise
+    if outcome.exit_code == RelaxedError.exit_code:
+        raise RelaxedError(f"{operating_date} is infeasible as given: run {run_id} stored a schedule with the hard "
+                           "rules priced, flagged:\n  " + "\n  ".join(summary["relaxed"]["missed"] or
+                                                                    ["(every rule met after all)"])
+                           + f"\ninfeasible because: {summary['relaxed']['reason']}")
     if outcome.exit_code:
         raise SolverError(f"time limit reached: run {run_id} stored the best schedule found for {operating_date} "
                           f"({summary['status_detail']}), flagged, not proven optimal")

@@ -27,6 +27,9 @@ from ..errors import ScenarioError
 from ..run import Dispatch, RunResult, check
 from ..scenario import Scenario
 from .dayahead import JobResult, stored_job
+from .horizon_end import intraday_terminal
+from .measured import apply_measured, read_measured
+from .relax import solve_or_relax
 from .store import Store
 
 FIX_BAND = 1e-6
@@ -88,11 +91,12 @@ class PastFixer:
         for label, var in self.variables().items():
             if label not in schedule:
                 continue
+            column = schedule[label].to_numpy(dtype=float)
             for t in range(steps):
                 j = column_of.get(id(var[t]))
-                if j is not None:
+                if j is not None and not np.isnan(column[t]):  # NaN: re-optimised (intraday --measured)
                     cols.append(j)
-                    values.append(float(schedule[label].iloc[t]))
+                    values.append(column[t])
         cols_a, values_a = np.asarray(cols, dtype=np.int64), np.asarray(values, dtype=float)
         lp = self.seam.highs.getLp()
         lower, upper = np.asarray(lp.col_lower_)[cols_a], np.asarray(lp.col_upper_)[cols_a]
@@ -120,9 +124,12 @@ def steps_before(scenario: Scenario, at: pd.Timestamp) -> int:
 
 
 def intraday(scenario_path: str | Path, at: pd.Timestamp, store: Store, time_limit_s: float | None = None,
-             mip_gap: float | None = None, wait_s: float = 60.0) -> JobResult:
-    """Re-optimise the day of ``at`` from ``at`` on and store it as the day's current intraday schedule."""
-    from .dayahead import read_raw
+             mip_gap: float | None = None, wait_s: float = 60.0, forecast_fallback: str = "error",
+             measured: str | Path | None = None, now: pd.Timestamp | None = None) -> JobResult:
+    """Re-optimise the day of ``at`` from ``at`` on and store it as the day's current intraday schedule
+    (``forecast_fallback`` as for :func:`~.dayahead.day_ahead`; ``measured``: a STATE.json taken at
+    ``at``, not after ``now``, :mod:`.measured`)."""
+    from .dayahead import forecast_prepare, read_raw
 
     raw, _ = read_raw(scenario_path)
     zone = (raw.get("park") or {}).get("timezone", "Asia/Shanghai")
@@ -142,10 +149,24 @@ def intraday(scenario_path: str | Path, at: pd.Timestamp, store: Store, time_lim
         if len(schedule) != len(scenario.index):
             raise ScenarioError(f"stored schedule of {operating_date} (run {stored.run_id}) has {len(schedule)} "
                                 f"steps, the day now has {len(scenario.index)}")
-        dispatch = Dispatch(scenario)
-        PastFixer(dispatch).fix(schedule, k)
-        result = check(dispatch.solve(time_limit_s, mip_gap))
-        return result, [f"steps before {at.isoformat()} ({k}) fixed as dispatched by run {stored.run_id} "
-                        f"({stored.kind} v{stored.version})"]
+        flags = []
+        if measured is not None:
+            state = read_measured(measured, scenario, at, now)
+            scenario, schedule, flags = apply_measured(state, scenario, schedule, k)
 
-    return stored_job("intraday", scenario_path, operating_date, store, solve, wait_s, note=f" at {at.isoformat()}")
+        def solve_fixed(day: Scenario) -> RunResult:
+            dispatch = Dispatch(day)
+            PastFixer(dispatch).fix(schedule, k)
+            return check(dispatch.solve(time_limit_s, mip_gap))
+
+        result, relaxed = solve_or_relax(scenario, solve_fixed)
+        return result, [f"steps before {at.isoformat()} ({k}) fixed as dispatched by run {stored.run_id} "
+                        f"({stored.kind} v{stored.version})"] + flags + relaxed
+
+    def prepare(raw_day: dict) -> list[str]:
+        day_ahead = store.current_schedule(operating_date, "day-ahead")
+        return intraday_terminal(raw_day, {} if day_ahead is None else store.run_states(day_ahead.run_id))
+
+    return stored_job("intraday", scenario_path, operating_date, store, solve, wait_s, note=f" at {at.isoformat()}",
+                      prepare=forecast_prepare(forecast_fallback, Path(scenario_path).parent, store, operating_date,
+                                               then=prepare))

@@ -14,6 +14,11 @@ Quantities per asset (``states`` rows):
   boundary exactly as in one run over both days.
 * ``power_kw`` (electrolyser with a ramp limit): the stack power of the last step, the next day's
   ``initial_power_kw``.
+* ``rebound_owed_kwh``, ``rebound_owed_hours``, ``rebound_owed_direction`` (+1 reduce, -1
+  increase) and ``rebound_owed_max_kw`` (demand response): the rebound of an event whose window
+  the day's end cuts (an event ending late in the evening, or one running past midnight), the next
+  day's ``rebound_carried_in``: paid back in what is left of the window, or with the rebound of
+  the event's continuation after midnight, so the rebound is the one of one run over both days.
 """
 
 from __future__ import annotations
@@ -65,6 +70,10 @@ def end_state(scenario: Scenario, ds: xr.Dataset) -> list[tuple[str, str, float]
                 out.append((asset.name, "hours_on" if last else "hours_off", hours))
         if asset.kind == "electrolyser":
             out.append((asset.name, "power_kw", float(ds[f"{asset.name}_power_kw"].values[-1])))
+        if asset.kind == "demand_response":
+            flows = {f: ds[f"{asset.name}_{f}"].values for f in ("reduction_kw", "increase_kw")}
+            owed = asset.rebound_owed(flows, dt_h)
+            out += [(asset.name, f"rebound_owed_{key}", float(value)) for key, value in owed.items()]
     return out
 
 
@@ -112,6 +121,11 @@ def apply_state(raw: dict, state: dict[tuple[str, str], float]) -> list[str]:
             hours = state.get((name, "hours_on" if on else "hours_off"))
             if hours is not None:
                 spec["initial_hours_on" if on else "initial_hours_off"] = hours
+        if kind == "demand_response" and state.get((name, "rebound_owed_energy_kwh"), 0.0) > 0:
+            spec["rebound_carried_in"] = {
+                "energy_kwh": state[(name, "rebound_owed_energy_kwh")], "hours": state[(name, "rebound_owed_hours")],
+                "direction": "reduce" if state[(name, "rebound_owed_direction")] > 0 else "increase",
+                **({"max_kw": state[(name, "rebound_owed_max_kw")]} if (name, "rebound_owed_max_kw") in state else {})}
         if kind == "electrolyser" and spec.get("ramp_kw_per_h") is not None and (name, "power_kw") in state:
             spec["initial_power_kw"] = min(max(state[(name, "power_kw")], 0.0), float(spec["power_kw"]))
     return flags

@@ -225,10 +225,14 @@ class Store:
         for kind in ("intraday", "day-ahead"):
             schedule = self.current_schedule(operating_date, kind)
             if schedule is not None:
-                with Session(self.engine) as session:
-                    rows = session.scalars(select(State).where(State.run_id == schedule.run_id))
-                    return schedule.run_id, {(r.asset, r.quantity): r.value for r in rows}
+                return schedule.run_id, self.run_states(schedule.run_id)
         return None, {}
+
+    def run_states(self, run_id: int) -> dict[tuple[str, str], float]:
+        """The end state stored with a run: {(asset, quantity): value}."""
+        with Session(self.engine) as session:
+            rows = session.scalars(select(State).where(State.run_id == run_id))
+            return {(r.asset, r.quantity): r.value for r in rows}
 
     def latest_totals(self, before: date) -> tuple[date | None, dict[str, tuple[str, float]]]:
         """Running totals of the latest date before ``before`` that has a current schedule (intraday
