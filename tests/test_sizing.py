@@ -319,6 +319,9 @@ def test_represented_years_of_a_quarter_hour_day(build):
      r"battery 'lfp': sizing its level capacity needs end_rule 'cyclic'"),
     ({"lfp.energy_kwh": {"max": 2000, **per_day(0.5)}}, store(energy_kwh=3000),
      r"existing 3000 \(the asset's energy_kwh\) is outside"),
+    ({"lfp.energy_kwh": {"existing": 0, "max": 2000, **per_day(0.5)}},
+     store(level_targets=[{"time": "17:00", "min_fraction": 0.8}]),
+     r"level_targets\[0\].min_fraction = 0.8 is a fraction of the capacity being sized; give the target as min_kwh"),
 ])
 def test_bad_sizing_is_named(build, entry, asset, message):
     with pytest.raises(ScenarioError, match=message):

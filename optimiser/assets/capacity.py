@@ -28,7 +28,14 @@ def level_limits(levels: list[str], low: float, high: float) -> list[CapacityLim
     return [CapacityLimit(v, high) for v in levels] + [CapacityLimit(v, low, lower=True) for v in levels]
 
 
-def cyclic_problem(rule: str) -> str | None:
-    """A sized level capacity needs the cyclic rule: the other rules fix the start at a fraction of the capacity."""
-    return None if rule == "cyclic" else (f"sizing its level capacity needs end_rule 'cyclic' (the start of '{rule}' "
-                                          "is a fraction of the capacity, which would make the model nonlinear)")
+def cyclic_problem(rule: str, level_targets: list = ()) -> str | None:
+    """A sized level capacity needs the cyclic rule (the other rules fix the start at a fraction of the
+    capacity) and level targets in absolute units (a ``min_fraction`` target moves with the capacity)."""
+    if rule != "cyclic":
+        return (f"sizing its level capacity needs end_rule 'cyclic' (the start of '{rule}' is a fraction of the "
+                "capacity, which would make the model nonlinear)")
+    for i, target in enumerate(level_targets):
+        if target.min_fraction is not None:
+            return (f"level_targets[{i}].min_fraction = {target.min_fraction:g} is a fraction of the capacity being "
+                    f"sized; give the target as min_{target.unit}")
+    return None

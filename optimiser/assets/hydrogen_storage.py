@@ -131,7 +131,7 @@ class HydrogenStorage(AssetBase):
         return level_limits(["level_kg", "initial_level_kg"], self.min_level_fraction, self.max_level_fraction) + rates
 
     def sizing_problem(self, field: str) -> str | None:
-        return cyclic_problem(self.end_rule)
+        return cyclic_problem(self.end_rule, self.level_targets)
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:
         charge = values(block.charge_kg_per_h)

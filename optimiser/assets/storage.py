@@ -142,7 +142,7 @@ class Storage(AssetBase):
         return level_limits(["soc_kwh", "initial_soc_kwh"], self.min_soc_fraction, self.max_soc_fraction)
 
     def sizing_problem(self, field: str) -> str | None:
-        return cyclic_problem(self.end_rule) if field == "energy_kwh" else None
+        return cyclic_problem(self.end_rule, self.level_targets) if field == "energy_kwh" else None
 
     # --- independent re-derivation from a solution -------------------------------------
     def net_injection_kw(self, flows: dict[str, np.ndarray]) -> np.ndarray:
