@@ -54,6 +54,7 @@ class Browser:
             options.add_argument(flag)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
         self.driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+        self.driver.get("about:blank")  # the start page's own chrome:// loads go to the drained log
 
     def open(self, url: str, screenshot: str | None = None) -> Page:
         """Load ``url``, wait for it, and report what it did (logs of earlier pages discarded)."""

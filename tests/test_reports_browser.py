@@ -1,0 +1,100 @@
+"""Every report page and the dashboard in a real headless Chromium: each figure present and rendered
+(an image with a natural size, an SVG with a layout size), no request but to the page itself (file:// for
+the self-contained reports, the loopback server for the dashboard) and inline data: images, no console error.
+
+With PARKDISPATCH_SCREENSHOTS=1 the pages' screenshots are written to docs/ (for the README).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from chromium import start_browser
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    b = start_browser()
+    yield b
+    b.close()
+
+
+def screenshot(name: str) -> str | None:
+    return str(DOCS / f"screenshot_{name}.png") if os.environ.get("PARKDISPATCH_SCREENSHOTS") == "1" else None
+
+
+def shrink(path: str | None, height: int = 1500) -> None:
+    """Crop to the first ``height`` pixels and store with a 96-colour palette: small PNGs for the README."""
+    if path is None:
+        return
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image = image.convert("RGB").crop((0, 0, image.width, min(image.height, height)))
+        image.quantize(colors=96).save(path, optimize=True)
+
+
+def assert_rendered(page, figure_ids: set[str], allowed_prefix: str) -> None:
+    assert {f["id"] for f in page.figures} == figure_ids
+    for f in page.figures:
+        assert f["complete"] and f["width"] > 100 and f["height"] > 50, f
+    assert page.requests, "the performance log saw no request: the check would pass vacuously"
+    assert page.requests[0].startswith(allowed_prefix)
+    outside = [u for u in page.requests if not (u.startswith(allowed_prefix) or u.startswith("data:"))]
+    assert outside == [], outside
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("name, figures", [
+    ("zhangye_direct_supply", {"fig-dispatch", "fig-emissions", "fig-direct-supply"}),
+    ("dezhou_multi_energy_day", {"fig-dispatch", "fig-emissions", "fig-heat-sources"}),
+])
+def test_run_report_in_chromium(browser, bundled, tmp_path, name, figures):
+    from optimiser.output import write_outputs
+
+    out = write_outputs(bundled(name), tmp_path / name)
+    shot = screenshot(f"run_report_{name}") if name == "zhangye_direct_supply" else None
+    page = browser.open((out / "report.html").resolve().as_uri(), screenshot=shot)
+    shrink(shot)
+    assert_rendered(page, figures, "file://")
+    assert "national threshold" in page.text and "scenario SHA-256" in page.text
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The dashboard on 127.0.0.1 at a free port (uvicorn in a thread) over the test store."""
+    import uvicorn
+
+    from dashboard_store import build_store
+    from optimiser.reports.serve import create_app
+
+    store = build_store(tmp_path_factory.mktemp("served"))
+    srv = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the dashboard did not start"
+        time.sleep(0.05)
+    host, port = srv.servers[0].sockets[0].getsockname()[:2]
+    yield f"http://{host}:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.mark.parametrize("path, figures, shot", [("/", {"fig-schedule-3"}, "dashboard"),
+                                                  ("/runs/2", {"fig-schedule-2"}, None),
+                                                  ("/runs/4", set(), None)])
+def test_dashboard_in_chromium(browser, server, path, figures, shot):
+    assert server.startswith("http://127.0.0.1:")
+    shot = screenshot(shot) if shot else None
+    page = browser.open(server + path, screenshot=shot)
+    shrink(shot)
+    assert_rendered(page, figures, server)
