@@ -145,9 +145,13 @@ def replay_report_html(table, title: str = "replay") -> str:
         ax_r.plot(days, regret.cumsum(), "o-", ms=3, label=strategy)
     ax_c.set_ylabel("cost per day [CNY]")
     ax_r.set_ylabel("cumulative regret vs\nperfect foresight [CNY]")
+    import matplotlib.dates as mdates
+
     for ax in (ax_c, ax_r):
         ax.set_xlabel("operating date (local)")
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, len(days) // 10)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
         ax.tick_params(axis="x", rotation=30)
     ax_r.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     fig.tight_layout()
