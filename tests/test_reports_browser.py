@@ -103,22 +103,18 @@ def test_dashboard_in_chromium(browser, server, path, figures, shot):
 def test_study_reports_in_chromium(browser, tmp_path):
     """The sweep (2 x 2 grid of test_sweeps), Pareto (3 points of the Dezhou day) and replay (the constructed
     table of test_study_reports) pages."""
-    from test_study_reports import REPLAY
-    from test_sweeps import PRICE_GRID, in_process, write_sweep
+    from test_study_reports import REPLAY, solved_sweep
 
     from optimiser.pareto import pareto_front, write_pareto
     from optimiser.reports.render import write_page
     from optimiser.reports.study import replay_report_html
     from optimiser.scenario import load_scenario
-    from optimiser.sweeps import load_sweep, write_results
 
-    sweep = load_sweep(write_sweep(tmp_path, PRICE_GRID))
-    (tmp_path / "sweep").mkdir()
-    write_results(sweep, [{**r, "choice": sweep.cases[r["case"]].choice} for r in in_process(sweep)], tmp_path / "sweep")
+    sweep_out = solved_sweep(tmp_path)
     scenario = load_scenario("scenarios/dezhou_day.yaml")
     write_pareto(pareto_front(scenario, 3), scenario, tmp_path / "front")
     write_page(tmp_path / "replay.html", replay_report_html(REPLAY, title="constructed replay"))
-    pages = {"sweep": (tmp_path / "sweep" / "report.html",
+    pages = {"sweep": (sweep_out / "report.html",
                        {"fig-cost_emissions", "fig-sensitivity", *(f"fig-heatmap-{k}" for k in
                         ("objective_cny", "emissions_tco2", "renewable_share", "kpi_clean_energy_share"))}),
              "pareto": (tmp_path / "front" / "report.html", {"fig-pareto"}),

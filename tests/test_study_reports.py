@@ -80,18 +80,27 @@ def test_pareto_writes_its_report(tmp_path):
     assert json.loads((out / "pareto.json").read_text())["scenario_sha256"] in html
 
 
-def test_sweep_writes_its_report(tmp_path):
-    """The 2 x 2 price and carbon grid of test_sweeps: the cheapest case is peak 0.35 CNY/kWh at carbon price 0
-    (65 CNY, hand-worked there); four heatmaps and the two plots inlined."""
-    from test_sweeps import PRICE_GRID, in_process, write_sweep
+def solved_sweep(tmp_path):
+    """The 2 x 2 price and carbon grid of test_sweeps, solved in this process and written to ``tmp_path/out``.
+    Its park has a name of its own, so its cases form a model group of their own (the worker keeps the last
+    group's model: test_sweeps counts its re-uses)."""
+    from test_sweeps import PRICE_GRID, base_scenario, in_process, write_sweep
 
     from optimiser.sweeps import load_sweep, write_results
 
-    sweep = load_sweep(write_sweep(tmp_path, PRICE_GRID))
+    base = base_scenario()
+    base["park"]["name"] = "report park"
+    sweep = load_sweep(write_sweep(tmp_path, PRICE_GRID, base))
     records = [{**r, "choice": sweep.cases[r["case"]].choice} for r in in_process(sweep)]  # as load_records adds
     (tmp_path / "out").mkdir()
     write_results(sweep, records, tmp_path / "out")
-    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    return tmp_path / "out"
+
+
+def test_sweep_writes_its_report(tmp_path):
+    """The cheapest case is peak 0.35 CNY/kWh at carbon price 0 (65 CNY, hand-worked in test_sweeps); four
+    heatmaps and the two plots inlined."""
+    html = (solved_sweep(tmp_path) / "report.html").read_text(encoding="utf-8")
     assert "4 cases: 4 optimal" in html
     assert html.count("data:image/png;base64,") == 2 + 4
     best = html[html.index("Best case per KPI"):]
