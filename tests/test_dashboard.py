@@ -3,6 +3,8 @@ page and JSON endpoint shows, polling with ETags, and that nothing can be writte
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 pytest.importorskip("starlette")
@@ -85,3 +87,44 @@ def test_nothing_can_be_written(client, store, method):
 def test_loopback():
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
+
+
+def test_serve_command_end_to_end(store, tmp_path):
+    """``parkdispatch serve`` in its own process on a free loopback port: it serves the store and refuses a
+    write; a store file that does not exist is refused (exit 2) rather than created."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    missing = subprocess.run([sys.executable, "-m", "optimiser", "serve", "--store", str(tmp_path / "none.sqlite")],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "no state store" in missing.stderr
+    assert not (tmp_path / "none.sqlite").exists()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    location = store.url.removeprefix("sqlite:///")
+    proc = subprocess.Popen([sys.executable, "-m", "optimiser", "serve", "--store", location, "--port", str(port)],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/runs", timeout=5) as response:
+                    runs = json.loads(response.read())
+                break
+            except urllib.error.URLError:
+                assert time.monotonic() < deadline and proc.poll() is None, "serve did not come up"
+                time.sleep(0.2)
+        assert [r["run"] for r in runs] == [4, 3, 2, 1]
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/runs", data=b"{}", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 405
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert f"on http://127.0.0.1:{port}/" in err

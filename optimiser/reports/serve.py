@@ -15,6 +15,7 @@ import ipaddress
 import json
 import sys
 from datetime import date
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -24,7 +25,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..operations.history import history_frame
-from ..operations.store import Store
+from ..errors import ScenarioError
+from ..operations.store import Store, store_url
 from . import dashboard
 
 READ_METHODS = ("GET", "HEAD")
@@ -115,6 +117,10 @@ def serve(store_location: str | None, host: str = "127.0.0.1", port: int = 8080)
     """Run the dashboard until interrupted (``parkdispatch serve``)."""
     import uvicorn
 
+    url = store_url(store_location)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise ScenarioError(f"--store: no state store at {url.removeprefix('sqlite:///')} (the dashboard only reads; "
+                            "a day-ahead job creates it)")
     store = Store(store_location)
     if not is_loopback(host):
         print(f"parkdispatch serve: warning: listening on {host}, not loopback; the dashboard has no "
