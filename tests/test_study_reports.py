@@ -80,7 +80,7 @@ def test_pareto_writes_its_report(tmp_path):
     assert json.loads((out / "pareto.json").read_text())["scenario_sha256"] in html
 
 
-def solved_sweep(tmp_path):
+def solved_sweep(tmp_path, plot: bool = True):
     """The 2 x 2 price and carbon grid of test_sweeps, solved in this process and written to ``tmp_path/out``.
     Its park has a name of its own, so its cases form a model group of their own (the worker keeps the last
     group's model: test_sweeps counts its re-uses)."""
@@ -93,7 +93,7 @@ def solved_sweep(tmp_path):
     sweep = load_sweep(write_sweep(tmp_path, PRICE_GRID, base))
     records = [{**r, "choice": sweep.cases[r["case"]].choice} for r in in_process(sweep)]  # as load_records adds
     (tmp_path / "out").mkdir()
-    write_results(sweep, records, tmp_path / "out")
+    write_results(sweep, records, tmp_path / "out", plot=plot)
     return tmp_path / "out"
 
 
@@ -106,3 +106,10 @@ def test_sweep_writes_its_report(tmp_path):
     best = html[html.index("Best case per KPI"):]
     row = best[best.index("<td>objective_cny</td>"):].split("</tr>")[0]
     assert '<td class="n">65</td>' in row and '<td class="n">0.35</td>' in row
+
+
+
+def test_sweep_report_without_plots(tmp_path):
+    """--no-plot: the page has the tables and no figure (none written, none drawn)."""
+    html = (solved_sweep(tmp_path, plot=False) / "report.html").read_text(encoding="utf-8")
+    assert "data:image" not in html and "No plots" in html and "Best case per KPI" in html

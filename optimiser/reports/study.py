@@ -58,10 +58,10 @@ def pareto_report_html(front: pd.DataFrame, meta: dict, scenario, png: bytes | N
 HEATMAP_KPIS = ("objective_cny", "emissions_tco2", "renewable_share", "kpi_clean_energy_share")
 
 
-def sweep_report_html(out_dir: str | Path) -> str:
-    """The page of a finished sweep folder: cases by status, the plots written beside it, a heatmap per
-    key KPI over the first two parameters (grid sweeps), the best case per KPI, the Pareto-efficient
-    cases and the cases without a schedule."""
+def sweep_report_html(out_dir: str | Path, plot: bool = True) -> str:
+    """The page of a finished sweep folder: cases by status, the plots written beside it, with ``plot`` a
+    heatmap per key KPI over the first two parameters (grid sweeps), the best case per KPI, the
+    Pareto-efficient cases and the cases without a schedule."""
     import xarray as xr
 
     from ..sweeps.plots import _heatmap
@@ -78,7 +78,7 @@ def sweep_report_html(out_dir: str | Path) -> str:
                                       "value."))
                if (out / name).is_file()]
     with xr.open_dataset(out / "sweep.nc") as ds:
-        if "case" not in ds.dims and len(parameters) >= 2:
+        if plot and "case" not in ds.dims and len(parameters) >= 2:
             x, y = parameters[:2]
             for kpi in HEATMAP_KPIS:
                 if kpi in ds and np.isfinite(ds[kpi].values.astype(float)).any():

@@ -117,5 +117,5 @@ def write_results(sweep: Sweep, records: list[dict], out, plot: bool = True, hea
         plot_all(ds, sweep, out, heatmap=heatmap, sensitivity=sensitivity)
     from ..reports.study import sweep_report_html
 
-    write_atomic(out / "report.html", sweep_report_html(out).encode("utf-8"))
+    write_atomic(out / "report.html", sweep_report_html(out, plot).encode("utf-8"))
     return ds
