@@ -90,7 +90,8 @@ def test_kpi_rows_judge_the_year_to_date_value():
 
 def test_run_writes_a_self_contained_report(tmp_path):
     """``parkdispatch run`` writes report.html beside the other outputs, listed in the manifest: the KPI
-    table with the national thresholds, both charts inlined as PNG, nothing fetched from anywhere."""
+    table with the national thresholds, the dispatch chart inlined as PNG and the emissions as SVG, nothing
+    fetched from anywhere."""
     import json
 
     from optimiser.cli import main
@@ -100,7 +101,7 @@ def test_run_writes_a_self_contained_report(tmp_path):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "report.html" in json.loads((out / "parkdispatch-manifest.json").read_text())["files"]
     assert not EXTERNAL.search(html), EXTERNAL.search(html)
-    assert html.count('<img src="data:image/png;base64,') == 2
+    assert html.count('<img src="data:image/png;base64,') == 1 and html.count("<svg") == 1
     summary = json.loads((out / "summary.json").read_text())
     assert summary["scenario_sha256"] in html and "910号 core indicator" in html
     assert f"{summary['objective_cny']:,.8g}" in html
