@@ -105,6 +105,8 @@ def test_run_writes_a_self_contained_report(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["scenario_sha256"] in html and "910号 core indicator" in html
     assert f"{summary['objective_cny']:,.8g}" in html
+    # no fuels here: the grid-factor electricity over the horizon is the summary's grid-factor emissions
+    assert f"{summary['emissions_grid_factor_tco2']:,.4g} tCO2</td>" in html
     no_plot = tmp_path / "no_plot"
     assert main(["run", "scenarios/dezhou_day.yaml", "--out", str(no_plot), "--quiet", "--no-plot"]) == 0
     assert "no charts" in (no_plot / "report.html").read_text(encoding="utf-8")

@@ -21,6 +21,8 @@ from ..operations.store import Store
 from ..results import units_of
 from .render import figure_png, render
 
+TABLE_SUFFIXES = ("_kw", "_kwh", "_kw_th", "_kwh_th", "_kg", "_kg_per_h", "_cny_per_kwh")
+"""the schedule table's columns: flows, levels and prices (columns that are zero throughout left out)"""
 KIND_ORDER = ("intraday", "day-ahead")
 """a date's schedule in force: the current intraday one, else the current day-ahead one"""
 
@@ -130,7 +132,7 @@ def schedule_view(schedule: Schedule) -> dict:
     title = f"{schedule.operating_date} {schedule.kind} v{schedule.version} (run {schedule.run_id})"
     table = frame.reset_index()
     table["time"] = [t.strftime("%H:%M") for t in frame.index]
-    keep = ["time", *[c for c in table.columns if c != "time" and c.endswith(("_kw", "_kwh", "_kg", "_cny_per_kwh"))
+    keep = ["time", *[c for c in table.columns if c != "time" and c.endswith(TABLE_SUFFIXES)
                       and np.abs(table[c].to_numpy(dtype=float)).max(initial=0) > 1e-9]]
     return {"schedule": schedule, "figure": {"id": f"schedule-{schedule.id}", "png": _chart(schedule.id, schedule.dispatch_csv, title),
                                              "caption": f"Schedule {title}: main flows, store levels and prices, local time."},

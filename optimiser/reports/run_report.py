@@ -218,7 +218,7 @@ def run_report_html(result, dispatch_png: bytes | None) -> str:
                 "caption": "Direct-supply ratios per project (year to date where carried) against the 650号 rules "
                            "as the scenario sets them (red marks): self-consumed >= 60 % of available, >= 30 % "
                            "(35 %) of park consumption, export <= 20 % of available."})
-    totals = emissions.sum() * scenario.horizon.dt_h
+    totals = {k.removesuffix("_per_h"): v * scenario.horizon.dt_h for k, v in emissions.sum().items()}  # [tCO2]
     return render("run.html.j2", summary=summary, rows=rows, figures=figures, inputs=key_inputs(scenario, summary),
                   assets=asset_rows(scenario), synthetic=scenario.weather_synthetic,
-                  emissions_totals=totals.to_dict(), storage=summary.get("storage", {}))
+                  emissions_totals=totals, storage=summary.get("storage", {}))
