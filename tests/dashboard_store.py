@@ -12,14 +12,15 @@ import pytest
 from ops_cases import STORAGE_PRICES, STORES, write_case
 
 
-def build_store(folder: Path):
+def build_store(folder: Path, location: str | None = None):
+    """The store at ``location`` (default: an SQLite file in ``folder``, which also holds the scenario files)."""
     from optimiser.errors import ParkDispatchError
     from optimiser.operations.dayahead import day_ahead
     from optimiser.operations.intraday import intraday
     from optimiser.operations.store import Store
 
     path = write_case(folder, STORES["battery"], 60, STORAGE_PRICES)
-    store = Store(folder / "store.sqlite")
+    store = Store(location or folder / "store.sqlite")
     day_ahead(path, date(2026, 7, 15), store)
     day_ahead(path, date(2026, 7, 16), store)
     prices = pd.read_csv(folder / "prices.csv")  # the afternoon of the 16th turned dearer

@@ -17,9 +17,17 @@ ROUTES = ["/", "/runs/1", "/runs/4", "/api/runs", "/api/schedules/latest", "/api
           "/api/runs/2/schedule", "/no/such/page"]
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return build_store(tmp_path_factory.mktemp("dashboard"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store(request, tmp_path_factory):
+    """The test store on SQLite, and in a fresh database of the throwaway PostgreSQL server."""
+    location = None
+    if request.param == "postgresql":
+        import uuid
+
+        import pg_server
+
+        location = pg_server.create_database(request.getfixturevalue("postgres_base"), f"d{uuid.uuid4().hex[:12]}")
+    return build_store(tmp_path_factory.mktemp("dashboard"), location)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +114,7 @@ def test_serve_command_end_to_end(store, tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    location = store.url.removeprefix("sqlite:///")
+    location = store.url.removeprefix("sqlite:///")  # a file path, or the PostgreSQL URL
     proc = subprocess.Popen([sys.executable, "-m", "optimiser", "serve", "--store", location, "--port", str(port)],
                             stderr=subprocess.PIPE, text=True)
     try:
