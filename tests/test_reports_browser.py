@@ -90,7 +90,7 @@ def server(tmp_path_factory):
 
 
 @pytest.mark.parametrize("path, figures, shot", [("/", {"fig-schedule-3"}, "dashboard"),
-                                                  ("/runs/2", {"fig-schedule-2"}, None),
+                                                  ("/runs/3", {"fig-schedule-3"}, "dashboard_run"),
                                                   ("/runs/4", set(), None)])
 def test_dashboard_in_chromium(browser, server, path, figures, shot):
     assert server.startswith("http://127.0.0.1:")

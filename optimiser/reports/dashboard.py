@@ -76,12 +76,19 @@ def _sum(frame: pd.DataFrame, suffix: str, exclude: tuple[str, ...] = ()) -> np.
     return frame[cols].sum(axis=1).to_numpy() if cols else np.zeros(len(frame))
 
 
-def schedule_chart(frame: pd.DataFrame, title: str) -> str:
+def schedule_chart(frame: pd.DataFrame, step_minutes: int, title: str) -> str:
     """Main flows [kW] (grid import and export, demand, each renewable's output, each store's net
-    discharge), store levels [kWh, kWh_th, kg] and grid prices [CNY/kWh] on local time; PNG data URI."""
+    discharge) and grid prices [CNY/kWh] held over each step to the end of the last one, store levels
+    [kWh, kWh_th, kg] at the end of each step; local time; PNG data URI."""
     import matplotlib.pyplot as plt
 
     time = frame.index.tz_localize(None)
+    ends = time + pd.Timedelta(minutes=step_minutes)
+    edges = time.append(ends[-1:])
+
+    def held(ax, values, **kw):  # a step's value over the whole step, the last one included
+        values = np.asarray(values, dtype=float)
+        ax.step(edges, np.append(values, values[-1]), where="post", **kw)
     offset = frame.index[0].strftime("UTC%z")
     fig, (ax_p, ax_e, ax_c) = plt.subplots(3, 1, figsize=(12, 7), sharex=True, gridspec_kw={"height_ratios": [3, 1.4, 1]})
     lines = {"grid import": frame.get("grid_import_kw"), "grid export (-)": -frame.get("grid_export_kw", 0.0),
@@ -94,18 +101,18 @@ def schedule_chart(frame: pd.DataFrame, title: str) -> str:
             lines[f"{name} discharge - charge"] = frame[col] - frame[f"{name}_charge_kw"]
     for label, values in lines.items():
         if values is not None and np.abs(np.asarray(values, dtype=float)).max(initial=0) > 1e-9:
-            ax_p.step(time, values, where="post", label=label)
+            held(ax_p, values, label=label)
     ax_p.axhline(0, color="k", lw=0.6)
     ax_p.set_ylabel("power [kW]\nsupply + / use -")
     ax_p.set_title(title)
     for col in frame.columns:
         for suffix in ("_soc_kwh", "_level_kg"):
             if col.endswith(suffix):
-                ax_e.step(time, frame[col], where="post", label=f"{col.removesuffix(suffix)} [{units_of(col)}]")
-    ax_e.set_ylabel("stored\n[kWh, kWh_th, kg]")
+                ax_e.plot(ends, frame[col], label=f"{col.removesuffix(suffix)} [{units_of(col)}]")
+    ax_e.set_ylabel("stored, end of step\n[kWh, kWh_th, kg]")
     for col, label in (("grid_import_price_cny_per_kwh", "import price"), ("grid_export_price_cny_per_kwh", "export price")):
         if col in frame:
-            ax_c.step(time, frame[col], where="post", label=label)
+            held(ax_c, frame[col], label=label)
     ax_c.set_ylabel("price [CNY/kWh]")
     ax_c.set_xlabel(f"local time ({offset})")
     for ax in (ax_p, ax_e, ax_c):
@@ -121,9 +128,9 @@ _PYPLOT = threading.Lock()
 
 
 @lru_cache(maxsize=64)
-def _chart(schedule_id: int, csv: str, title: str) -> str:  # a stored schedule never changes: draw it once
+def _chart(schedule_id: int, csv: str, step_minutes: int, title: str) -> str:  # a stored schedule never changes
     with _PYPLOT:
-        return schedule_chart(schedule_frame(csv), title)
+        return schedule_chart(schedule_frame(csv), step_minutes, title)
 
 
 def schedule_view(schedule: Schedule) -> dict:
@@ -134,8 +141,11 @@ def schedule_view(schedule: Schedule) -> dict:
     table["time"] = [t.strftime("%H:%M") for t in frame.index]
     keep = ["time", *[c for c in table.columns if c != "time" and c.endswith(TABLE_SUFFIXES)
                       and np.abs(table[c].to_numpy(dtype=float)).max(initial=0) > 1e-9]]
-    return {"schedule": schedule, "figure": {"id": f"schedule-{schedule.id}", "png": _chart(schedule.id, schedule.dispatch_csv, title),
-                                             "caption": f"Schedule {title}: main flows, store levels and prices, local time."},
+    png = _chart(schedule.id, schedule.dispatch_csv, schedule.step_minutes, title)
+    return {"schedule": schedule,
+            "figure": {"id": f"schedule-{schedule.id}", "png": png,
+                       "caption": f"Schedule {title}: main flows and prices over each step, store levels at the end "
+                                  "of each step, local time."},
             "table": table[keep].rename(columns={c: f"{c} [{units_of(c)}]" for c in keep if c != "time"})}
 
 
