@@ -124,3 +124,17 @@ def test_study_reports_in_chromium(browser, tmp_path):
         page = browser.open(path.resolve().as_uri(), screenshot=shot)
         shrink(shot)
         assert_rendered(page, figures, "file://")
+
+
+def test_missing_chromium_is_a_stated_skip_or_a_failure_in_ci(monkeypatch, tmp_path):
+    """Without the binaries the page tests skip naming what is missing; with PARKDISPATCH_REQUIRE_CHROMIUM=1
+    (.ci/run) they fail instead, so CI cannot pass without having run them."""
+    import chromium
+
+    monkeypatch.setattr(chromium, "CHROMIUM", str(tmp_path / "no-chromium"))
+    monkeypatch.delenv("PARKDISPATCH_REQUIRE_CHROMIUM", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no-chromium not installed"):
+        chromium.start_browser()
+    monkeypatch.setenv("PARKDISPATCH_REQUIRE_CHROMIUM", "1")
+    with pytest.raises(pytest.fail.Exception, match="Chromium required but unavailable"):
+        chromium.start_browser()
