@@ -12,7 +12,7 @@ import sys
 import math
 
 from . import __version__
-from .errors import ParkDispatchError, SolverError
+from .errors import ParkDispatchError, ScenarioError, SolverError
 
 INTERRUPTED = 130
 """exit code after Ctrl-C (128 + SIGINT), as a shell reports it"""
@@ -138,8 +138,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_operation(args)
     if args.command == "serve":
-        from .reports.serve import serve
-
+        try:
+            from .reports.serve import serve
+        except ModuleNotFoundError as exc:
+            raise ScenarioError(f"parkdispatch serve needs {exc.name}: pip install 'parkdispatch[serve]'") from None
         return serve(args.store, args.host, args.port)
     if args.command == "schema":
         print(json.dumps(Scenario.model_json_schema(), indent=2))
