@@ -1,4 +1,4 @@
-"""Command line: ``parkdispatch run | forecast | pareto | validate | schema | day-ahead | intraday | history``. Thin: parse, call, report, exit code.
+"""Command line: ``parkdispatch run | forecast | pareto | validate | schema | day-ahead | intraday | history | serve``. Thin: parse, call, report, exit code.
 
 Exit codes are listed in :mod:`optimiser.errors`.
 """
@@ -12,7 +12,7 @@ import sys
 import math
 
 from . import __version__
-from .errors import ParkDispatchError, SolverError
+from .errors import ParkDispatchError, ScenarioError, SolverError
 
 INTERRUPTED = 130
 """exit code after Ctrl-C (128 + SIGINT), as a shell reports it"""
@@ -112,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     history = commands.add_parser("history", help="runs in the state store: dates, status, objective, flags")
     history.add_argument("--store", help="state store (as for day-ahead)")
     history.add_argument("--limit", type=int, help="newest N runs only")
+    serve = commands.add_parser("serve", help="read-only dashboard of the state store: latest schedule, runs, "
+                                "their pages, JSON per schedule (see README, Dashboard)")
+    serve.add_argument("--store", help="state store (as for day-ahead)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on [127.0.0.1: this machine only]")
+    serve.add_argument("--port", type=int, default=8080, help="port [8080]")
 
     args = parser.parse_args(argv)
     try:
@@ -136,6 +141,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .operations.commands import run_operation
 
         return run_operation(args)
+    if args.command == "serve":
+        try:
+            from .reports.serve import serve
+        except ModuleNotFoundError as exc:
+            raise ScenarioError(f"parkdispatch serve needs {exc.name}: pip install 'parkdispatch[serve]'") from None
+        return serve(args.store, args.host, args.port)
     if args.command == "schema":
         print(json.dumps(Scenario.model_json_schema(), indent=2))
         return 0

@@ -3,7 +3,7 @@
 Files: ``dispatch.csv`` (local ISO-8601 timestamps with offset), ``dispatch.nc``
 (the Dataset; NetCDF cannot hold a time zone, so time is stored in UTC with the
 zone in the ``timezone`` attribute: :func:`read_dispatch_nc` restores it),
-``summary.json``, ``dispatch.png``, ``parkdispatch-manifest.json`` (the files written) and an asset's tables that are not time series
+``summary.json``, ``dispatch.png``, ``report.html`` (:mod:`optimiser.reports.run_report`), ``parkdispatch-manifest.json`` (the files written) and an asset's tables that are not time series
 (``<asset>_sessions.csv``: one row per EV charging session).
 """
 
@@ -36,6 +36,10 @@ def write_outputs(result: RunResult, out_dir: str | Path, overwrite: bool = Fals
             from .plot import plot_dispatch
 
             plot_dispatch(ds, result.scenario, tmp / "dispatch.png")
+        from .reports.run_report import run_report_html
+
+        png = (tmp / "dispatch.png").read_bytes() if plot else None
+        (tmp / "report.html").write_text(run_report_html(result, png), encoding="utf-8")
     return Path(out_dir)
 
 

@@ -22,6 +22,8 @@ Emissions are the model's ``emissions_tco2`` on the scenario's ``objective.emiss
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import numpy as np
@@ -107,7 +109,7 @@ def pareto_front(scenario: Scenario, points: int, time_limit_s: float | None = N
 
 def write_pareto(front: pd.DataFrame, scenario: Scenario, out_dir: str | Path, overwrite: bool = False,
                  plot: bool = True) -> Path:
-    """``pareto.csv``, ``pareto.json`` (end points) and ``pareto.png``, written atomically."""
+    """``pareto.csv``, ``pareto.json`` (end points), ``pareto.png`` and ``report.html``, written atomically."""
     with atomic_directory(out_dir, overwrite, protect=scenario.input_paths, command="pareto") as tmp:
         front.to_csv(tmp / "pareto.csv", index=False, float_format="%.9g")
         write_json({"scenario": scenario.source, "scenario_sha256": scenario.sha256, "points": len(front),
@@ -128,4 +130,9 @@ def write_pareto(front: pd.DataFrame, scenario: Scenario, out_dir: str | Path, o
             fig.tight_layout()
             fig.savefig(tmp / "pareto.png", dpi=120)
             plt.close(fig)
+        from .reports.study import pareto_report_html
+
+        meta = json.loads((tmp / "pareto.json").read_text())
+        png = (tmp / "pareto.png").read_bytes() if plot else None
+        (tmp / "report.html").write_text(pareto_report_html(front, meta, scenario, png), encoding="utf-8")
     return Path(out_dir)

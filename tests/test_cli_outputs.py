@@ -27,7 +27,8 @@ def demo_run(tmp_path_factory):
 
 def test_outputs_written(demo_run):
     assert sorted(p.name for p in demo_run.iterdir()) == ["dispatch.csv", "dispatch.nc", "dispatch.png",
-                                                              "parkdispatch-manifest.json", "summary.json"]
+                                                              "parkdispatch-manifest.json", "report.html",
+                                                              "summary.json"]
     assert not [p for p in demo_run.parent.iterdir() if p.name.startswith(".")]  # no temp folders left
 
 

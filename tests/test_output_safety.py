@@ -76,7 +76,7 @@ def test_overwrite_replaces_a_previous_run_only_while_it_holds_only_its_files(tm
     assert main(["run", str(DEMO), "--out", str(out), "--no-plot"]) == 0
     manifest = json.loads((out / MANIFEST).read_text())
     assert manifest["written_by"] == "parkdispatch" and manifest["command"] == "run"
-    assert manifest["files"] == ["dispatch.csv", "dispatch.nc", "summary.json"]
+    assert manifest["files"] == ["dispatch.csv", "dispatch.nc", "report.html", "summary.json"]
     assert sorted(p.name for p in out.iterdir()) == sorted([*manifest["files"], MANIFEST])
     assert main(["run", str(DEMO), "--out", str(out), "--overwrite"]) == 0  # a previous run: replaced
     assert (out / "dispatch.png").is_file()

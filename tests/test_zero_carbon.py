@@ -269,7 +269,7 @@ def test_pareto_front_is_monotone_between_the_single_objective_optima(tmp_path, 
     path.write_text(yaml.safe_dump(spec))
     assert main(["pareto", str(path), "--points", "3", "--out", str(tmp_path / "front")]) == 0
     assert sorted(p.name for p in (tmp_path / "front").iterdir()) == ["pareto.csv", "pareto.json", "pareto.png",
-                                                                      "parkdispatch-manifest.json"]
+                                                                      "parkdispatch-manifest.json", "report.html"]
     written = pd.read_csv(tmp_path / "front" / "pareto.csv")
     np.testing.assert_allclose(written["cost_cny"], [80, 65, 50], atol=1e-5)
     assert json.loads((tmp_path / "front" / "pareto.json").read_text())["min_cost"]["cost_cny"] == pytest.approx(50)

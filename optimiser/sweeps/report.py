@@ -44,17 +44,14 @@ def read_frame(out_dir: str | Path) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def report(out_dir: str | Path, parameters: list[str] | None = None) -> str:
-    """The text of the report: per KPI its best case, then the Pareto-efficient cases."""
-    frame = read_frame(out_dir)
-    if parameters is None:
-        with xr.open_dataset(Path(out_dir) / "sweep.nc") as ds:
-            parameters = [n for n in ds.coords if "__" not in n and n != "case"]
-    counts = frame["status"].value_counts().to_dict()
-    lines = [f"{len(frame)} cases: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))]
-    good = solved(frame)
-    if good.empty:
-        return "\n".join(lines + ["no case has a schedule"])
+def sweep_parameters(out_dir: str | Path) -> list[str]:
+    """The parameter names of a finished sweep, from its ``sweep.nc``."""
+    with xr.open_dataset(Path(out_dir) / "sweep.nc") as ds:
+        return [n for n in ds.coords if "__" not in n and n != "case"]
+
+
+def best_cases(good: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
+    """Per KPI of :data:`BEST` its best solved case: kpi, direction, value, case and the parameters."""
     rows = []
     for kpi, sense in BEST.items():
         if kpi not in good or good[kpi].isna().all():
@@ -62,12 +59,31 @@ def report(out_dir: str | Path, parameters: list[str] | None = None) -> str:
         i = good[kpi].idxmin() if sense == "min" else good[kpi].idxmax()
         rows.append({"kpi": kpi, "best": sense, "value": good.at[i, kpi], "case": int(good.at[i, "case"]),
                      **{p: good.at[i, p] for p in parameters}})
-    lines += ["", "best case per KPI:", pd.DataFrame(rows).to_string(index=False)]
+    return pd.DataFrame(rows)
+
+
+def efficient_cases(good: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
+    """The Pareto-efficient solved cases (min cost without carbon price and emissions), cheapest first."""
+    front = good[pareto_efficient(good)].sort_values(COST)
+    columns = ["case", *parameters, COST, EMISSIONS, "renewable_share"]
+    return front[[c for c in columns if c in front]]
+
+
+def report(out_dir: str | Path, parameters: list[str] | None = None) -> str:
+    """The text of the report: per KPI its best case, then the Pareto-efficient cases."""
+    frame = read_frame(out_dir)
+    if parameters is None:
+        parameters = sweep_parameters(out_dir)
+    counts = frame["status"].value_counts().to_dict()
+    lines = [f"{len(frame)} cases: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))]
+    good = solved(frame)
+    if good.empty:
+        return "\n".join(lines + ["no case has a schedule"])
+    lines += ["", "best case per KPI:", best_cases(good, parameters).to_string(index=False)]
     if COST in good and EMISSIONS in good:
-        front = good[pareto_efficient(good)].sort_values(COST)
-        columns = ["case", *parameters, COST, EMISSIONS, "renewable_share"]
+        front = efficient_cases(good, parameters)
         lines += ["", f"Pareto-efficient cases ({len(front)}; min {COST} and {EMISSIONS}):",
-                  front[[c for c in columns if c in front]].to_string(index=False)]
+                  front.to_string(index=False)]
     failed = frame[~frame.index.isin(good.index)]
     if not failed.empty:
         lines += ["", "cases without a schedule:",

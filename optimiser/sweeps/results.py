@@ -101,7 +101,7 @@ def _unit(path: str) -> str:
 
 
 def write_results(sweep: Sweep, records: list[dict], out, plot: bool = True, heatmap=None, sensitivity=None) -> xr.Dataset:
-    """``sweep.nc``, ``sweep.csv`` and the plots, each written atomically into ``out``."""
+    """``sweep.nc``, ``sweep.csv``, the plots and ``report.html``, each written atomically into ``out``."""
     from pathlib import Path
 
     from .execute import write_atomic
@@ -115,4 +115,7 @@ def write_results(sweep: Sweep, records: list[dict], out, plot: bool = True, hea
         from .plots import plot_all
 
         plot_all(ds, sweep, out, heatmap=heatmap, sensitivity=sensitivity)
+    from ..reports.study import sweep_report_html
+
+    write_atomic(out / "report.html", sweep_report_html(out, plot).encode("utf-8"))
     return ds
