@@ -74,7 +74,7 @@ def run_replay(args: argparse.Namespace) -> int:
 
     days = replay(args.scenario, start, args.days, options, progress,
                   store=Store(args.store) if args.store else None)
-    meta = {"scenario": str(args.scenario), "park": scenario.park.name, "start": start.isoformat(), "days": args.days,
+    meta = {"scenario": str(args.scenario), "park": scenario.park.name, "start": start.isoformat(), "days_replayed": args.days,
             "intraday_every_h": every, "day_ahead_issue_hour": DAY_AHEAD_ISSUE_HOUR, "seed": args.seed,
             "forecast_error": options.error.model_dump(), "emissions_basis": scenario.objective.emissions_basis,
             "settlement": " ".join(settlement.split()), "wall_seconds": time.perf_counter() - t0,

@@ -192,7 +192,7 @@ def run_day(scenario: Scenario, strategy: str, forecaster: Forecaster, options: 
               for label, var in fixer.variables().items()}
     realised = {label: np.zeros(n) for label in labels}
     caps = {a: np.full(n, np.inf) for a in plants}
-    unserved = np.zeros(n)
+    unserved, executed_import = np.zeros(n), np.zeros(n)
     limits = (scenario.grid.import_limit_kw, scenario.grid.export_limit_kw)
     time_limit = scenario.solver.time_limit_s if options.time_limit_s is None else options.time_limit_s
     mip_gap = scenario.solver.mip_gap if options.mip_gap is None else options.mip_gap
@@ -223,12 +223,16 @@ def run_day(scenario: Scenario, strategy: str, forecaster: Forecaster, options: 
             realised[label][sl] = np.where(cols[sl] >= 0, x[np.maximum(cols[sl], 0)], 0.0)
         for a in plants:
             realised[f"{a}_output_kw"][sl] = settled.output_kw[a]
-        unserved[sl] = settled.unserved_kw
+        unserved[sl], executed_import[sl] = settled.unserved_kw, settled.import_kw
         day.solves += 1
         day.solve_seconds += info.solve_seconds
         if k:
             day.resolve_seconds.append(time.perf_counter() - t0)
     ds = settled_dataset(dispatch, scenario, caps, demand, plants, day)
+    drift = float(np.abs(ds["grid_import_kw"].values - executed_import).max())
+    if drift > 1e-4 * (1.0 + float(np.abs(executed_import).max())):
+        raise SolutionCheckError(f"{strategy} day {d}: the settled day's import differs from the import settled "
+                                 f"interval by interval by up to {drift:.6g} kW: the executed past moved")
     day.dataset = ds
     day.kpis = day_kpis(ds, scenario, day)
     day.state = end_state(scenario, ds)

@@ -102,7 +102,7 @@ def plot_replay(frame: pd.DataFrame, doc: dict, path: Path) -> None:
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     v = doc["value_of_intraday"]
-    fig.suptitle(f"{doc['park']}: replay {doc['start']} + {doc['days']} days, intraday every "
+    fig.suptitle(f"{doc['park']}: replay of {doc['days_replayed']} day(s) from {doc['start']}, intraday every "
                  f"{doc['intraday_every_h']:g} h — value of intraday {v['cost_cny']:,.0f} CNY, "
                  f"{v['emissions_tco2']:.2f} tCO2", fontsize=10)
     fig.autofmt_xdate()
