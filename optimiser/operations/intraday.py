@@ -94,8 +94,8 @@ class PastFixer:
                     cols.append(j)
                     values.append(float(schedule[label].iloc[t]))
         cols_a, values_a = np.asarray(cols, dtype=np.int64), np.asarray(values, dtype=float)
-        lp = self.seam.highs.getLp()
-        lower, upper = np.asarray(lp.col_lower_)[cols_a], np.asarray(lp.col_upper_)[cols_a]
+        # the model's own bounds, not HiGHS's: those hold flows the exclusivity binaries zeroed for now
+        lower, upper = self.seam.col_lower[cols_a], self.seam.col_upper[cols_a]
         self.saved = (lower.copy(), upper.copy())
         integer = self.seam.integer[cols_a]
         values_a = np.where(integer, np.round(values_a), np.where(np.abs(values_a) < SNAP, 0.0, values_a))

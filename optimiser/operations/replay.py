@@ -11,7 +11,9 @@ series are issued from them with lead-time error (:mod:`forecasts.output_forecas
   executed all day.
 * ``intraday``: that day-ahead solve, then every ``intraday_every`` a re-solve from that time
   on with a fresh forecast, the steps before it fixed as dispatched and settled
-  (:class:`.intraday.PastFixer`), each schedule executed until the next. One build per day:
+  (:class:`.intraday.PastFixer`), each schedule executed until the next (a re-solve that the executed past has made infeasible,
+  e.g. a hard share target the actual weather has put out of reach, keeps the previous
+  schedule, flagged). One build per day:
   the forecast is changed on the seam (:class:`.forecast_inputs.ForecastInputs`) and the model
   re-solved warm.
 
@@ -38,7 +40,7 @@ from forecasts.output_forecast import OutputErrorModel, issue_forecast, pv_envel
 from ..accounting import energy_totals, share_terms
 from ..assets.base import ELECTRICITY
 from ..check import check_solution
-from ..errors import ScenarioError, SolutionCheckError
+from ..errors import InfeasibleError, ScenarioError, SolutionCheckError
 from ..flows import asset_flows
 from ..results import extract, kpis
 from ..run import Dispatch
@@ -210,13 +212,22 @@ def run_day(scenario: Scenario, strategy: str, forecaster: Forecaster, options: 
         inputs.set(series)
         if k:
             fixer.fix(pd.DataFrame(realised), lo)
-        info, _ = dispatch.run(time_limit, mip_gap)
+        try:
+            info, _ = dispatch.run(time_limit, mip_gap)
+            day.solve_seconds += info.solve_seconds
+            solved = (series, inputs.demand_kw())  # the forecast of the schedule executed from here
+        except InfeasibleError as exc:
+            if not k:
+                raise InfeasibleError(f"{strategy} day {d}: the day-ahead solve on the forecast issued {issue}: {exc}",
+                                      exc.families) from None
+            day.flags.append(f"intraday re-solve at {issue.isoformat()} infeasible ({str(exc).splitlines()[0]}): "
+                             "the previous schedule kept")
         x, sl = seam.x, slice(lo, hi)
         scheduled = {a: x[inputs.output_cols[a]][sl] for a in plants}
-        controllable = (inputs.demand_kw()[sl] - sum(scheduled.values(), np.zeros(hi - lo))
+        controllable = (solved[1][sl] - sum(scheduled.values(), np.zeros(hi - lo))
                         - x[inputs.import_cols][sl] + x[inputs.export_cols][sl])
         for a in plants:
-            caps[a][sl] = caps_kw(scheduled[a], series[a][sl])
+            caps[a][sl] = caps_kw(scheduled[a], solved[0][a][sl])
         settled = settle(controllable, demand[sl], {a: actual[a][sl] for a in plants},
                          {a: caps[a][sl] for a in plants}, *limits)
         for label, cols in labels.items():
@@ -225,7 +236,6 @@ def run_day(scenario: Scenario, strategy: str, forecaster: Forecaster, options: 
             realised[f"{a}_output_kw"][sl] = settled.output_kw[a]
         unserved[sl], executed_import[sl] = settled.unserved_kw, settled.import_kw
         day.solves += 1
-        day.solve_seconds += info.solve_seconds
         if k:
             day.resolve_seconds.append(time.perf_counter() - t0)
     ds = settled_dataset(dispatch, scenario, caps, demand, plants, day)
