@@ -190,8 +190,7 @@ def run_day(scenario: Scenario, strategy: str, forecaster: Forecaster, options: 
     kinds = inputs.kinds
     demand = sum((actual[a] for a, k in kinds.items() if k == "demand"), np.zeros(n))
     plants = [a for a, k in kinds.items() if k != "demand"]
-    labels = {label: np.array([seam.column_of.get(id(var[t]), -1) for t in range(n)])
-              for label, var in fixer.variables().items()}
+    labels = fixer.columns()
     realised = {label: np.zeros(n) for label in labels}
     caps = {a: np.full(n, np.inf) for a in plants}
     unserved, executed_import = np.zeros(n), np.zeros(n)
@@ -204,14 +203,14 @@ def run_day(scenario: Scenario, strategy: str, forecaster: Forecaster, options: 
         t0 = time.perf_counter()
         series = dict(actual) if issue is None else forecaster.issued(d, scenario.index, issue)
         if k:
-            fixer.release()
             for a in (a for a, kind in kinds.items() if kind == "demand"):  # the past served, not forecast
                 series[a] = series[a].copy()
                 series[a][:lo] = actual[a][:lo] * np.divide(demand[:lo] - unserved[:lo], demand[:lo],
                                                             out=np.ones(lo), where=demand[:lo] > 0)
-        inputs.set(series)
-        if k:
-            fixer.fix(pd.DataFrame(realised), lo)
+        with seam.batch():  # one re-derivation of the exclusivity big-M values for all three changes
+            fixer.release()
+            inputs.set(series)
+            fixer.fix(realised, lo)
         try:
             info, _ = dispatch.run(time_limit, mip_gap)
             day.solve_seconds += info.solve_seconds
