@@ -64,7 +64,15 @@ def run_replay(args: argparse.Namespace) -> int:
     every = parse_every(args.intraday_every)
     scenario = load_scenario(args.scenario)
     check_output_dir(args.out, args.overwrite, protect=scenario.input_paths)
-    options = ReplayOptions(intraday_every_h=every, seed=args.seed, time_limit_s=args.time_limit, mip_gap=args.mip_gap)
+    capacity = {}
+    for item in args.capacity or []:
+        name, _, value = item.partition("=")
+        try:
+            capacity[name] = float(value)
+        except ValueError:
+            raise ScenarioError(f"--capacity {item!r}: expected NAME=KW, e.g. rooftop_pv=40000") from None
+    options = ReplayOptions(intraday_every_h=every, seed=args.seed, time_limit_s=args.time_limit, mip_gap=args.mip_gap,
+                            capacity_kw=capacity)
     t0 = time.perf_counter()
 
     def progress(day) -> None:
@@ -76,7 +84,7 @@ def run_replay(args: argparse.Namespace) -> int:
                   store=Store(args.store) if args.store else None)
     meta = {"scenario": str(args.scenario), "park": scenario.park.name, "start": start.isoformat(), "days_replayed": args.days,
             "intraday_every_h": every, "day_ahead_issue_hour": DAY_AHEAD_ISSUE_HOUR, "seed": args.seed,
-            "forecast_error": options.error.model_dump(), "emissions_basis": scenario.objective.emissions_basis,
+            "forecast_error": options.error.model_dump(), "forecast_capacity_kw": days[0].capacity_kw, "emissions_basis": scenario.objective.emissions_basis,
             "settlement": " ".join(settlement.split()), "wall_seconds": time.perf_counter() - t0,
             "package_version": __version__}
     doc = write_replay(days, meta, args.out, args.overwrite, scenario.input_paths, plot=not args.no_plot)

@@ -71,6 +71,9 @@ class ReplayOptions:
     error: OutputErrorModel = field(default_factory=OutputErrorModel)
     time_limit_s: float | None = None
     mip_gap: float | None = None
+    capacity_kw: dict[str, float] = field(default_factory=dict)
+    """error scale of a pv / wind series [kW] by asset name; default: its highest actual value over the
+    days replayed (so a day's forecast then depends on the days replayed with it)"""
 
 
 @dataclass
@@ -86,6 +89,8 @@ class SettledDay:
     solves: int = 0
     solve_seconds: float = 0.0
     resolve_seconds: list[float] = field(default_factory=list)
+    capacity_kw: dict = field(default_factory=dict)
+    """the forecast error scale used [kW]"""
 
 
 def parse_every(text: str) -> float:
@@ -131,6 +136,7 @@ def replay(scenario_path: str | Path, start: date, days: int, options: ReplayOpt
             states[strategy] = {(a, q): v for a, q, v in day.state}
             peaks[strategy] = {MONTH_PEAK: (d.strftime("%Y-%m"),
                                             max(month_peak_kw(d, peaks[strategy]), day.kpis["peak_import_kw"]))}
+            day.capacity_kw = forecaster.capacity
             out.append(day)
             if progress is not None:
                 progress(day)
@@ -139,14 +145,18 @@ def replay(scenario_path: str | Path, start: date, days: int, options: ReplayOpt
 
 class Forecaster:
     """Forecasts of each day's actual series issued at a given time (:func:`issue_forecast`); capacity
-    is each series' highest actual value over the days replayed."""
+    as given in the options, else each series' highest actual value over the days replayed."""
 
     def __init__(self, actuals: dict[date, Scenario], options: ReplayOptions):
         self.options = options
         self.series = {d: actual_series(s) for d, s in actuals.items()}
         first = next(iter(actuals.values()))
         self.kinds = forecast_assets(first)
-        self.capacity = {name: max(float(v[name].max(initial=0.0)) for v in self.series.values())
+        unknown = sorted(set(options.capacity_kw) - set(self.kinds))
+        if unknown:
+            raise ScenarioError(f"--capacity {unknown[0]}: no pv, wind or demand asset of that name")
+        self.capacity = {name: options.capacity_kw.get(name, max(float(v[name].max(initial=0.0))
+                                                                 for v in self.series.values()))
                          for name in self.kinds}
         self.envelope = {(d, name): pv_envelope_kw(s.index, s.park.latitude, s.park.longitude,
                                                    self.capacity[name], self.series[d][name])
@@ -214,14 +224,14 @@ def run_day(scenario: Scenario, strategy: str, forecaster: Forecaster, options: 
         try:
             info, _ = dispatch.run(time_limit, mip_gap)
             day.solve_seconds += info.solve_seconds
-            solved = (series, inputs.demand_kw())  # the forecast of the schedule executed from here
+            solved = (series, inputs.demand_kw(), seam.x.copy())  # the schedule executed from here, its forecast
         except InfeasibleError as exc:
             if not k:
                 raise InfeasibleError(f"{strategy} day {d}: the day-ahead solve on the forecast issued {issue}: {exc}",
                                       exc.families) from None
             day.flags.append(f"intraday re-solve at {issue.isoformat()} infeasible ({str(exc).splitlines()[0]}): "
                              "the previous schedule kept")
-        x, sl = seam.x, slice(lo, hi)
+        x, sl = solved[2], slice(lo, hi)  # not seam.x: a failed lazy-binary round may have left a relaxed one
         scheduled = {a: x[inputs.output_cols[a]][sl] for a in plants}
         controllable = (solved[1][sl] - sum(scheduled.values(), np.zeros(hi - lo))
                         - x[inputs.import_cols][sl] + x[inputs.export_cols][sl])
@@ -237,6 +247,7 @@ def run_day(scenario: Scenario, strategy: str, forecaster: Forecaster, options: 
         day.solves += 1
         if k:
             day.resolve_seconds.append(time.perf_counter() - t0)
+    seam.load(solved[2])  # the model's values: the last schedule solved (executed since, past fixed)
     ds = settled_dataset(dispatch, scenario, caps, demand, plants, day)
     drift = float(np.abs(ds["grid_import_kw"].values - executed_import).max())
     if drift > 1e-4 * (1.0 + float(np.abs(executed_import).max())):
