@@ -15,7 +15,8 @@ Cases: ``day`` = ``scenarios/dezhou_day.yaml`` (its 48 exclusivity binaries make
 export price is above the deep-valley import price), ``day-lp`` = the same with
 ``solver.binaries: never`` (the LP), ``multi`` = ``scenarios/dezhou_multi_energy_day.yaml``.
 ``--replay-days N``: ``parkdispatch replay scenarios/dezhou_july.yaml`` over N days from
-2026-07-01 with hourly intraday (wall time, solves, median re-solve).
+2026-07-01 with hourly intraday (wall time, solves, HiGHS time, median re-solve); ``--replay-lp``
+the same month with export at 0.15 CNY/kWh (below every import price: no exclusivity binaries).
 
 Run: ``nice python benchmarks/bench_resolve.py [--resolves 20] [--fresh 3] [--replay-days 30]``.
 """
@@ -24,11 +25,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from optimiser.operations.forecast_inputs import ForecastInputs, actual_series
 from optimiser.operations.intraday import PastFixer
@@ -80,10 +83,21 @@ def bench(path: Path, changes: dict, resolves: int, fresh: int) -> dict[str, flo
             "vs_highs": median([t / h for t, h in zip(total_s, highs_s)])}
 
 
-def bench_replay(days: int) -> dict[str, float]:
-    t0 = time.perf_counter()
-    settled = replay(REPO / "scenarios/dezhou_july.yaml", date(2026, 7, 1), days, ReplayOptions(intraday_every_h=1.0))
-    wall = time.perf_counter() - t0
+def bench_replay(days: int, lp: bool) -> dict[str, float]:
+    path = REPO / "scenarios/dezhou_july.yaml"
+    with tempfile.TemporaryDirectory() as folder:
+        if lp:  # export at 0.15 CNY/kWh, below every import price: no exclusivity binaries, an LP
+            raw = yaml.safe_load(path.read_text())
+            raw["tariff"]["export_cny_per_kwh"] = 0.15
+            for asset in raw["assets"]:
+                for series in asset.values():
+                    if isinstance(series, dict) and "csv" in series:
+                        series["csv"] = str(path.parent / series["csv"])
+            path = Path(folder) / "dezhou_july_lp.yaml"
+            path.write_text(yaml.safe_dump(raw))
+        t0 = time.perf_counter()
+        settled = replay(path, date(2026, 7, 1), days, ReplayOptions(intraday_every_h=1.0))
+        wall = time.perf_counter() - t0
     resolves = [s for d in settled for s in d.resolve_seconds]
     return {"wall_s": wall, "solves": sum(d.solves for d in settled),
             "highs_s": sum(d.solve_seconds for d in settled), "resolve_median_ms": 1000 * statistics.median(resolves)}
@@ -95,6 +109,8 @@ def main() -> None:
     parser.add_argument("--fresh", type=int, default=3)
     parser.add_argument("--cases", nargs="*", default=list(CASES))
     parser.add_argument("--replay-days", type=int, default=0)
+    parser.add_argument("--replay-lp", action="store_true", help="replay the month with export below every import "
+                        "price (an LP) instead of the bundled tariff (a MIP at midday)")
     args = parser.parse_args()
     print(f"{'case':7} {'binaries':>8} {'changes ms':>10} {'HiGHS ms':>9} {'re-solve ms':>12} {'/ HiGHS':>8} "
           f"{'fresh ms':>9} {'speed-up':>8}")
@@ -104,8 +120,8 @@ def main() -> None:
         print(f"{name:7} {r['binaries']:8d} {r['change_ms']:10.1f} {r['highs_ms']:9.1f} {r['resolve_ms']:12.1f} "
               f"{r['vs_highs']:7.2f}x {r['fresh_ms']:9.1f} {r['speedup']:7.1f}x", flush=True)
     if args.replay_days:
-        r = bench_replay(args.replay_days)
-        print(f"replay dezhou_july {args.replay_days} days, hourly intraday: {r['wall_s']:.1f} s wall, {r['solves']} "
+        r = bench_replay(args.replay_days, args.replay_lp)
+        print(f"replay dezhou_july{' (LP variant)' if args.replay_lp else ''} {args.replay_days} days, hourly intraday: {r['wall_s']:.1f} s wall, {r['solves']} "
               f"solves, HiGHS {r['highs_s']:.1f} s, median re-solve {r['resolve_median_ms']:.1f} ms")
 
 
