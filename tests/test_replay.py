@@ -173,3 +173,50 @@ def test_replay_command_writes_consistent_outputs(tmp_path, capsys):
         totals.loc["day_ahead", "cost_cny"] - totals.loc["intraday", "cost_cny"], rel=1e-6)
     assert "value of intraday" in capsys.readouterr().out
     assert main(args) == 2  # --out not empty: refused before any solve
+
+
+class Overforecast:
+    """Forecasts that see 1.6x the actual PV from the issue time on (the past is actual)."""
+
+    def __init__(self, scenario):
+        self.scenario = scenario
+
+    def issued(self, d, index, issue):
+        series = {a.name: np.asarray(a.demand_kw if a.kind == "demand" else a.available_kw, dtype=float).copy()
+                  for a in self.scenario.assets if a.kind in ("pv", "wind", "demand")}
+        series["pv"][index >= issue] *= 1.6
+        return series
+
+
+def test_a_re_solve_the_executed_past_made_infeasible_keeps_the_previous_schedule(tmp_path):
+    """A hard renewable share the over-forecast PV makes look feasible: the day-ahead solve meets it on
+    paper; by the afternoon the executed (actual, lower) PV leaves it out of reach, so those re-solves are
+    infeasible: the previous schedule is executed, each flagged, and the settled day reports the missed
+    target as a flag, not an error."""
+    from optimiser.operations.replay import run_day
+
+    path, raw = write_park(tmp_path, 60)
+    actual = optimise(load_scenario(path).with_changes({"grid.month_to_date_peak_kw": 0.0}))
+    share = actual.summary["renewable_share"]
+    scenario = load_scenario(path).with_changes({"grid.month_to_date_peak_kw": 0.0,
+                                                 "targets": {"renewable_share_min": share + 0.02}})
+    day = run_day(scenario, "intraday", Overforecast(scenario), ReplayOptions(intraday_every_h=1))
+    kept = [f for f in day.flags if "infeasible" in f and "previous schedule kept" in f]
+    assert kept and len(kept) < 23
+    assert any("renewable_share" in f and "below the target" in f for f in day.flags)
+    assert day.kpis["renewable_share"] < share + 0.02
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    (["--intraday-every", "7min"], "not a whole number of 60-minute steps"),
+    (["--intraday-every", "soon"], "--intraday-every = 'soon': not a duration"),
+    (["--capacity", "solar=5"], "--capacity solar: no pv, wind or demand asset of that name"),
+    (["--capacity", "pv=lots"], "--capacity 'pv=lots': expected NAME=KW"),
+    (["--start", "2026-07-32"], "--start = '2026-07-32': not a date"),
+])
+def test_replay_options_are_checked(tmp_path, capsys, option, message):
+    path, _ = write_park(tmp_path, 60)
+    args = ["replay", str(path), "--start", "2026-07-15", "--days", "1", "--out", str(tmp_path / "o"), *option]
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
