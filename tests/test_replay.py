@@ -220,3 +220,22 @@ def test_replay_options_are_checked(tmp_path, capsys, option, message):
     assert main(args) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_replay_from_a_store_starts_where_the_day_ahead_job_would(tmp_path):
+    """The day-ahead job stores 15 July (its end state, its month peak); a replay of 16 July from that store
+    starts from them: with perfect forecasts every strategy costs what the day-ahead job's own 16 July
+    schedule costs (against a replay from the scenario's initial state and no peak, which differs)."""
+    from optimiser.operations.dayahead import day_ahead
+    from optimiser.operations.store import Store
+
+    path, _ = write_park(tmp_path, 60)
+    store = Store(tmp_path / "store.sqlite")
+    day_ahead(path, date(2026, 7, 15), store)
+    options = ReplayOptions(error=OutputErrorModel.perfect(), intraday_every_h=4)
+    days = replay(path, date(2026, 7, 16), 1, options, store=store)  # read only: before the 16th is stored
+    expected = day_ahead(path, date(2026, 7, 16), store).result.summary["objective_cny"]
+    for day in days:
+        assert day.kpis["cost_cny"] == pytest.approx(expected, rel=1e-7), day.strategy
+    fresh = replay(path, date(2026, 7, 16), 1, options)
+    assert fresh[0].kpis["cost_cny"] != pytest.approx(expected, rel=1e-4)
