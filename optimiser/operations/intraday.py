@@ -88,7 +88,7 @@ class PastFixer:
 
     def fix(self, schedule: pd.DataFrame | dict[str, np.ndarray], steps: int) -> int:
         """Fix steps ``0 .. steps-1`` of every schedule column (a frame, or arrays by column name) that is a
-        model variable; returns the number of columns fixed."""
+        model variable (a NaN value leaves that step free); returns the number of columns fixed."""
         with self.seam.batch():  # one re-derivation of the exclusivity big-M values for release and fix
             return self._fix(schedule, steps)
 
@@ -99,10 +99,10 @@ class PastFixer:
         cols, values = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
         for label, col in self.columns().items():
             if label in schedule:
-                col = col[:steps]
-                used = col >= 0
+                col, value = col[:steps], np.asarray(schedule[label], dtype=float)[:steps]
+                used = (col >= 0) & ~np.isnan(value)
                 cols.append(col[used])
-                values.append(np.asarray(schedule[label], dtype=float)[:steps][used])
+                values.append(value[used])
         cols_a, values_a = np.concatenate(cols), np.concatenate(values)
         # the model's own bounds, not HiGHS's: those hold flows the exclusivity binaries zeroed for now
         lower, upper = self.seam.col_lower[cols_a], self.seam.col_upper[cols_a]
