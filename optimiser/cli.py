@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--intraday-every", default="1h", help="intraday re-solve cadence, a whole number of steps [1h]")
     replay.add_argument("--seed", type=int, default=0, help="seed of the forecast errors [0]")
     replay.add_argument("--capacity", action="append", metavar="NAME=KW", help="error scale of a pv or wind series "
-                        "[kW] (repeatable); default: its highest actual value over the days replayed")
+                        "[kW] (repeatable); default: its capacity_kw, else its highest actual value over the days")
     replay.add_argument("--store", help="state store to start from (read only: the end state of the day before "
                         "--start and the month-to-date peak)")
     replay.add_argument("--out", required=True, help="output directory (must not exist or be empty, unless --overwrite)")

@@ -72,8 +72,9 @@ class ReplayOptions:
     time_limit_s: float | None = None
     mip_gap: float | None = None
     capacity_kw: dict[str, float] = field(default_factory=dict)
-    """error scale of a pv / wind series [kW] by asset name; default: its highest actual value over the
-    days replayed (so a day's forecast then depends on the days replayed with it)"""
+    """error scale of a pv / wind series [kW] by asset name; default: the asset's ``capacity_kw`` where it has
+    one, else its highest actual value over the days replayed (a day's forecast then depends on the days
+    replayed with it)"""
 
 
 @dataclass
@@ -145,7 +146,8 @@ def replay(scenario_path: str | Path, start: date, days: int, options: ReplayOpt
 
 class Forecaster:
     """Forecasts of each day's actual series issued at a given time (:func:`issue_forecast`); capacity
-    as given in the options, else each series' highest actual value over the days replayed."""
+    as given in the options, else the asset's ``capacity_kw`` where it has one, else the series'
+    highest actual value over the days replayed."""
 
     def __init__(self, actuals: dict[date, Scenario], options: ReplayOptions):
         self.options = options
@@ -155,8 +157,9 @@ class Forecaster:
         unknown = sorted(set(options.capacity_kw) - set(self.kinds))
         if unknown:
             raise ScenarioError(f"--capacity {unknown[0]}: no pv, wind or demand asset of that name")
-        self.capacity = {name: options.capacity_kw.get(name, max(float(v[name].max(initial=0.0))
-                                                                 for v in self.series.values()))
+        rated = {a.name: getattr(a, "capacity_kw", None) for a in first.assets}  # a plant's rating, where given
+        self.capacity = {name: options.capacity_kw.get(name) or rated.get(name)
+                         or max(float(v[name].max(initial=0.0)) for v in self.series.values())
                          for name in self.kinds}
         self.envelope = {(d, name): pv_envelope_kw(s.index, s.park.latitude, s.park.longitude,
                                                    self.capacity[name], self.series[d][name])
