@@ -12,8 +12,8 @@ series are issued from them with lead-time error (:mod:`forecasts.output_forecas
 * ``intraday``: that day-ahead solve, then every ``intraday_every`` a re-solve from that time
   on with a fresh forecast, the steps before it fixed as dispatched and settled
   (:class:`.intraday.PastFixer`), each schedule executed until the next (a re-solve that the executed past has made infeasible,
-  e.g. a hard share target the actual weather has put out of reach, keeps the previous
-  schedule, flagged). One build per day:
+  e.g. a hard share target the actual weather has put out of reach, or that found no schedule
+  in its time limit, keeps the previous schedule, flagged). One build per day:
   the forecast is changed on the seam (:class:`.forecast_inputs.ForecastInputs`) and the model
   re-solved warm.
 
@@ -40,7 +40,7 @@ from forecasts.output_forecast import OutputErrorModel, issue_forecast, pv_envel
 from ..accounting import energy_totals, share_terms
 from ..assets.base import ELECTRICITY
 from ..check import check_solution
-from ..errors import InfeasibleError, ScenarioError, SolutionCheckError
+from ..errors import InfeasibleError, ScenarioError, SolutionCheckError, SolverError
 from ..flows import asset_flows
 from ..results import extract, kpis
 from ..run import Dispatch
@@ -227,12 +227,16 @@ def run_day(scenario: Scenario, strategy: str, forecaster: Forecaster, options: 
         try:
             info, _ = dispatch.run(time_limit, mip_gap)
             day.solve_seconds += info.solve_seconds
+            if info.status != "optimal":
+                day.flags.append(f"solve at {'the day-ahead issue' if not k else issue.isoformat()}: {info.status} "
+                                 f"(MIP gap {info.mip_gap}): best schedule found, not proven optimal")
             solved = (series, inputs.demand_kw(), seam.x.copy())  # the schedule executed from here, its forecast
-        except InfeasibleError as exc:
+        except (InfeasibleError, SolverError) as exc:
             if not k:
-                raise InfeasibleError(f"{strategy} day {d}: the day-ahead solve on the forecast issued {issue}: {exc}",
-                                      exc.families) from None
-            day.flags.append(f"intraday re-solve at {issue.isoformat()} infeasible ({str(exc).splitlines()[0]}): "
+                on = "the actuals" if issue is None else f"the forecast issued {issue.isoformat()}"
+                exc.args = (f"{strategy} day {d}: the solve on {on}: {exc}",)
+                raise
+            day.flags.append(f"intraday re-solve at {issue.isoformat()} failed ({str(exc).splitlines()[0]}): "
                              "the previous schedule kept")
         x, sl = solved[2], slice(lo, hi)  # not seam.x: a failed lazy-binary round may have left a relaxed one
         scheduled = {a: x[inputs.output_cols[a]][sl] for a in plants}
