@@ -40,7 +40,8 @@ from optimiser.run import Dispatch
 from optimiser.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
-CASES = {"day": ("scenarios/dezhou_day.yaml", {}), "day-lp": ("scenarios/dezhou_day.yaml", {"solver.binaries": "never"}),
+CASES = {"day": ("scenarios/dezhou_day.yaml", {}),
+         "day-lp": ("scenarios/dezhou_day.yaml", {"solver.binaries": "never"}),
          "multi": ("scenarios/dezhou_multi_energy_day.yaml", {})}
 
 
@@ -121,8 +122,9 @@ def main() -> None:
               f"{r['vs_highs']:7.2f}x {r['fresh_ms']:9.1f} {r['speedup']:7.1f}x", flush=True)
     if args.replay_days:
         r = bench_replay(args.replay_days, args.replay_lp)
-        print(f"replay dezhou_july{' (LP variant)' if args.replay_lp else ''} {args.replay_days} days, hourly intraday: {r['wall_s']:.1f} s wall, {r['solves']} "
-              f"solves, HiGHS {r['highs_s']:.1f} s, median re-solve {r['resolve_median_ms']:.1f} ms")
+        variant = " (LP variant)" if args.replay_lp else ""
+        print(f"replay dezhou_july{variant} {args.replay_days} days, hourly intraday: {r['wall_s']:.1f} s wall, "
+              f"{r['solves']} solves, HiGHS {r['highs_s']:.1f} s, median re-solve {r['resolve_median_ms']:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -51,9 +51,11 @@ class OutputErrorModel(BaseModel):
 
     pv_sd_inf_fraction: float = Field(0.10, ge=0, le=1, description="PV error sd at long lead [fraction of capacity]")
     pv_tau_h: float = Field(6.0, gt=0, description="PV error growth time [h]")
-    wind_sd_inf_fraction: float = Field(0.15, ge=0, le=1, description="wind error sd at long lead [fraction of capacity]")
+    wind_sd_inf_fraction: float = Field(0.15, ge=0, le=1,
+                                        description="wind error sd at long lead [fraction of capacity]")
     wind_tau_h: float = Field(12.0, gt=0, description="wind error growth time [h]")
-    demand_sd_inf_fraction: float = Field(0.03, ge=0, le=1, description="demand error sd at long lead [fraction of the demand]")
+    demand_sd_inf_fraction: float = Field(0.03, ge=0, le=1,
+                                          description="demand error sd at long lead [fraction of the demand]")
     demand_tau_h: float = Field(12.0, gt=0, description="demand error growth time [h]")
     correlation_h: float = Field(3.0, gt=0, description="e-folding time of the AR(1) error in time [h]")
 

@@ -76,8 +76,9 @@ def test_forecast_set_on_the_seam_equals_a_fresh_build(tmp_path, case):
               for a in scenario.assets if a.kind in ("pv", "wind", "demand")}
     built = Dispatch(scenario)
     ForecastInputs(built).set(series)
-    changed = scenario.with_changes({f"assets.{name}.{'demand_kw' if name in ('park_load', 'load') else 'available_kw'}":
-                                     values.tolist() for name, values in series.items()})
+    field = {a.name: "demand_kw" if a.kind == "demand" else "available_kw" for a in scenario.assets}
+    changed = scenario.with_changes({f"assets.{name}.{field[name]}": values.tolist()
+                                     for name, values in series.items()})
     fresh = Dispatch(changed)
     a, b = seam_arrays(built), seam_arrays(fresh)
     for key in a:

@@ -1,4 +1,5 @@
-"""Handlers of the operations sub-commands (``day-ahead``, ``intraday``, ``history``, ``replay``); the CLI only parses and calls these."""
+"""Handlers of the operations sub-commands (``day-ahead``, ``intraday``, ``history``, ``replay``); the CLI
+only parses and calls these."""
 
 from __future__ import annotations
 
@@ -82,9 +83,11 @@ def run_replay(args: argparse.Namespace) -> int:
 
     days = replay(args.scenario, start, args.days, options, progress,
                   store=Store(args.store) if args.store else None)
-    meta = {"scenario": str(args.scenario), "park": scenario.park.name, "start": start.isoformat(), "days_replayed": args.days,
+    meta = {"scenario": str(args.scenario), "park": scenario.park.name, "start": start.isoformat(),
+            "days_replayed": args.days,
             "intraday_every_h": every, "day_ahead_issue_hour": DAY_AHEAD_ISSUE_HOUR, "seed": args.seed,
-            "forecast_error": options.error.model_dump(), "forecast_capacity_kw": days[0].capacity_kw, "emissions_basis": scenario.objective.emissions_basis,
+            "forecast_error": options.error.model_dump(), "forecast_capacity_kw": days[0].capacity_kw,
+            "emissions_basis": scenario.objective.emissions_basis,
             "settlement": " ".join(settlement.split()), "wall_seconds": time.perf_counter() - t0,
             "package_version": __version__}
     doc = write_replay(days, meta, args.out, args.overwrite, scenario.input_paths, plot=not args.no_plot)

@@ -11,11 +11,11 @@ series are issued from them with lead-time error (:mod:`forecasts.output_forecas
   executed all day.
 * ``intraday``: that day-ahead solve, then every ``intraday_every`` a re-solve from that time
   on with a fresh forecast, the steps before it fixed as dispatched and settled
-  (:class:`.intraday.PastFixer`), each schedule executed until the next (a re-solve that the executed past has made infeasible,
-  e.g. a hard share target the actual weather has put out of reach, or that found no schedule
-  in its time limit, keeps the previous schedule, flagged). One build per day:
-  the forecast is changed on the seam (:class:`.forecast_inputs.ForecastInputs`) and the model
-  re-solved warm.
+  (:class:`.intraday.PastFixer`), each schedule executed until the next. A re-solve that the
+  executed past has made infeasible (e.g. a hard share target the actual weather has put out
+  of reach), or that found no schedule in its time limit, keeps the previous schedule, flagged.
+  One build per day: the forecast is changed on the seam
+  (:class:`.forecast_inputs.ForecastInputs`) and the model re-solved warm.
 
 Each executed interval is settled against the actuals (:mod:`.settle`); the settled day is a
 dispatch Dataset whose KPIs (:func:`optimiser.results.kpis`) give the day's cost and emissions,

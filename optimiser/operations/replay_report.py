@@ -52,10 +52,12 @@ def report(days: list[SettledDay], meta: dict) -> dict:
     frame = days_frame(days)
     totals = totals_frame(frame).set_index("strategy")
     resolves = [s for d in days for s in d.resolve_seconds]
-    value = {"cost_cny": float(totals.loc["day_ahead", "cost_cny"] - totals.loc["intraday", "cost_cny"]),
-             "emissions_tco2": float(totals.loc["day_ahead", "emissions_tco2"] - totals.loc["intraday", "emissions_tco2"])}
-    foresight = {"cost_cny": float(totals.loc["intraday", "cost_cny"] - totals.loc["perfect", "cost_cny"]),
-                 "emissions_tco2": float(totals.loc["intraday", "emissions_tco2"] - totals.loc["perfect", "emissions_tco2"])}
+
+    def difference(minuend: str, subtrahend: str) -> dict[str, float]:
+        return {key: float(totals.loc[minuend, key] - totals.loc[subtrahend, key])
+                for key in ("cost_cny", "emissions_tco2")}
+
+    value, foresight = difference("day_ahead", "intraday"), difference("intraday", "perfect")
     return {**meta, "strategies": LABELS,
             "value_of_intraday": value, "intraday_gap_to_perfect_foresight": foresight,
             "totals": {s: row.to_dict() for s, row in totals.iterrows()},
