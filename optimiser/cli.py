@@ -1,4 +1,4 @@
-"""Command line: ``parkdispatch run | forecast | pareto | validate | schema | day-ahead | intraday | history | serve``. Thin: parse, call, report, exit code.
+"""Command line: ``parkdispatch run | forecast | pareto | validate | schema | day-ahead | intraday | history | replay | serve``. Thin: parse, call, report, exit code.
 
 Exit codes are listed in :mod:`optimiser.errors`.
 """
@@ -109,6 +109,23 @@ def main(argv: list[str] | None = None) -> int:
                          help="wait this long for another job's store lock, then exit 6 [60]")
         job.add_argument("--forecast-fallback", choices=("error", "persistence"), default="error",
                          help="forecast steps missing from a CSV: exit 2, or fill from an earlier day, flagged [error]")
+    replay = commands.add_parser("replay", help="replay day-ahead and intraday over past days against actuals: "
+                                 "perfect foresight, day-ahead only, day-ahead + intraday (see README, Replay)")
+    replay.add_argument("scenario", help="scenario YAML file (its series: the actuals; they must cover the days)")
+    replay.add_argument("--start", required=True, help="first day YYYY-MM-DD")
+    replay.add_argument("--days", type=int, required=True, help="number of consecutive days")
+    replay.add_argument("--intraday-every", default="1h", help="intraday re-solve cadence, a whole number of steps [1h]")
+    replay.add_argument("--seed", type=int, default=0, help="seed of the forecast errors [0]")
+    replay.add_argument("--capacity", action="append", metavar="NAME=KW", help="error scale of a pv or wind series "
+                        "[kW] (repeatable); default: its capacity_kw, else its highest actual value over the days")
+    replay.add_argument("--store", help="state store to start from (read only: the end state of the day before "
+                        "--start and the month-to-date peak)")
+    replay.add_argument("--out", required=True, help="output directory (must not exist or be empty, unless --overwrite)")
+    replay.add_argument("--overwrite", action="store_true", help="replace a previous parkdispatch output in --out")
+    replay.add_argument("--time-limit", type=_seconds, metavar="SECONDS", help="solver time limit per solve")
+    replay.add_argument("--mip-gap", type=_gap, metavar="GAP", help="relative MIP gap (overrides the scenario)")
+    replay.add_argument("--no-plot", action="store_true", help="skip replay.png")
+    replay.add_argument("--quiet", action="store_true", help="no line per settled day on standard error")
     history = commands.add_parser("history", help="runs in the state store: dates, status, objective, flags")
     history.add_argument("--store", help="state store (as for day-ahead)")
     history.add_argument("--limit", type=int, help="newest N runs only")
@@ -137,6 +154,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .sweeps.cli import run_command
 
         return run_command(args)
+    if args.command == "replay":
+        from .operations.commands import run_replay
+
+        return run_replay(args)
     if args.command in ("day-ahead", "intraday", "history"):
         from .operations.commands import run_operation
 

@@ -172,6 +172,7 @@ class HighsModel:
             self.highs.setOptionValue("output_flag", verbose)
             self.highs.passModel(lp)
             self.unused = form.unused
+        self._deferred, self._deferred_changed = False, False
         self.listeners: list = []
         """called after bounds change (the exclusivity binaries refresh their big-M values)"""
         self.extra_rows: list[str] = []
@@ -234,8 +235,24 @@ class HighsModel:
             self._changed()
 
     def _changed(self) -> None:
+        if self._deferred:
+            self._deferred_changed = True
+            return
         for listener in self.listeners:
             listener()
+
+    @contextmanager
+    def batch(self):
+        """Make several changes with one notification of the listeners at the end (each re-derives the
+        exclusivity big-M values from all bounds: once per batch instead of once per change)."""
+        outer, self._deferred = self._deferred, True
+        try:
+            yield self
+        finally:
+            self._deferred = outer
+            if not outer and self._deferred_changed:
+                self._deferred_changed = False
+                self._changed()
 
     def add_row(self, vector: np.ndarray, lower: float, upper: float, label: str) -> int:
         """Add a row ``lower <= vector · x <= upper``; returns its index."""

@@ -46,6 +46,19 @@ class Grid(BaseModel):
     higher peak earlier in the month is not modelled). Take the rate from the
     provincial tariff notice (two-part tariffs for large industry, billed on
     maximum demand or on transformer capacity).
+
+    Month to date (``month_to_date_peak_kw`` :math:`P_0` given, as the operations jobs
+    do from their running totals): the month's bill is :math:`\\pi^D` times the month's
+    highest import, so a horizon pays only for raising the peak already set this month,
+    at the full monthly rate, and nothing while it stays under it:
+
+    .. math::
+
+        g^+_t - e \\le P_0 \\;\\forall t, \\qquad \\text{cost} = \\pi^D e
+
+    with the excess variable :math:`e \\in [0, G^+]` [kW] (``peak_excess_kw``); at the
+    optimum :math:`e = \\max(0, \\max_t g^+_t - P_0)`. Over consecutive days the charges
+    sum to :math:`\\pi^D` × the month's peak; ``P_0 = 0`` on a month's first day.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -57,6 +70,10 @@ class Grid(BaseModel):
     demand_charge_cny_per_kw_month: float = Field(
         0.0, ge=0, description="two-part tariff: charge on the peak import [CNY/kW/month], pro-rated to the horizon "
         "(horizon hours / 730); 0 for none"
+    )
+    month_to_date_peak_kw: float | None = Field(
+        None, ge=0, description="highest import already billed this month before the horizon [kW]: the demand "
+        "charge is then the full monthly rate on the horizon's increase of it, not pro-rated; null: pro-rated"
     )
 
     sizable: ClassVar[tuple[str, ...]] = ("import_limit_kw",)
@@ -96,7 +113,13 @@ class Grid(BaseModel):
         if self.export_limit_kw > 0 and self.import_limit_kw > 0:
             ports.exclusive.append(Exclusive.per_step("grid import/export", block.import_kw, block.export_kw,
                                                       self.import_limit_kw, self.export_limit_kw))
-        if self.demand_charge_cny_per_kw_month > 0:
+        if self.demand_charge_cny_per_kw_month > 0 and self.month_to_date_peak_kw is not None:
+            block.peak_excess_kw = pyo.Var(bounds=(0.0, self.import_limit_kw), doc="increase of the month's peak [kW]")
+            block.peak_import = pyo.Constraint(
+                ctx.steps, rule=lambda b, t: b.import_kw[t] - b.peak_excess_kw <= self.month_to_date_peak_kw,
+                doc="import below the month's billed peak plus its increase")
+            ports.cost.append((self.demand_charge_cny_per_kw_month, block.peak_excess_kw))
+        elif self.demand_charge_cny_per_kw_month > 0:
             block.peak_import_kw = pyo.Var(bounds=(0.0, self.import_limit_kw), doc="highest import of the horizon [kW]")
             block.peak_import = pyo.Constraint(
                 ctx.steps, rule=lambda b, t: b.import_kw[t] <= b.peak_import_kw, doc="import below the billed peak"
@@ -113,6 +136,8 @@ class Grid(BaseModel):
     def demand_charge_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
         """Demand charge of the horizon recomputed from the highest import [CNY]."""
         imports = flows["import_kw"]
+        if self.month_to_date_peak_kw is not None:
+            return self.demand_charge_cny_per_kw_month * max(float(imports.max()) - self.month_to_date_peak_kw, 0.0)
         return self.demand_charge_per_kw(len(imports) * dt_h) * float(max(imports.max(), 0.0))
 
     def check(self, flows: dict[str, np.ndarray], dt_h: float, tol: float) -> list[str]:

@@ -27,6 +27,7 @@ from ..scenario import Scenario, read_scenario_file, scenario_from_dict
 from .fallback import fill_missing
 from .horizon_end import end_values, marginal_states, relaxed_misses
 from .relax import solve_or_relax
+from .month_peak import NAME as MONTH_PEAK, month_peak_kw, with_month_peak
 from .state import apply_state, end_state, fractional_status
 from .store import Outcome, Store
 
@@ -97,9 +98,7 @@ def running_totals(summary: dict, operating_date: date, previous: dict[str, tupl
     """Month-to-date peak import and year-to-date sums after this day, from the day before's totals."""
     month, year = operating_date.strftime("%Y-%m"), operating_date.strftime("%Y")
     out = []
-    peak_period, peak = previous.get("month_to_date_peak_import_kw", (None, 0.0))
-    out.append(("month_to_date_peak_import_kw", month,
-                max(summary["peak_import_kw"], peak if peak_period == month else 0.0)))
+    out.append((MONTH_PEAK, month, max(summary["peak_import_kw"], month_peak_kw(operating_date, previous))))
     for key in TOTALS_YEAR:
         name = f"year_to_date_{key}"
         period, value = previous.get(name, (None, 0.0))
@@ -153,6 +152,8 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
         try:
             t0 = time.perf_counter()
             before_id, state = store.end_state(operating_date - timedelta(days=1))
+            totals_date, previous = store.latest_totals(operating_date)
+            with_month_peak(raw, operating_date, previous)
             scenario, flags = day_scenario(raw, operating_date, state, path.parent, str(path), prepare)
             timings["scenario_seconds"] = time.perf_counter() - t0
             log("scenario", run=run_id, start=scenario.index[0].isoformat(), steps=scenario.horizon.steps,
@@ -171,7 +172,6 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
             summary["flags"] = flags
             t0 = time.perf_counter()
             end = scenario.index[-1] + timedelta(minutes=scenario.horizon.step_minutes)
-            totals_date, previous = store.latest_totals(operating_date)
             if totals_date is not None and totals_date != operating_date - timedelta(days=1):
                 flags.append(f"running totals continue from {totals_date}: no schedule stored for the days between")
             schedule = {"start": scenario.index[0].isoformat(), "steps": scenario.horizon.steps,

@@ -63,6 +63,7 @@ class PastFixer:
         self.seam = dispatch.seam
         self.fixed: np.ndarray = np.zeros(0, dtype=np.int64)
         self.saved: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
+        self._columns: dict[str, np.ndarray] | None = None
 
     def variables(self) -> dict[str, pyo.Var]:
         """Dataset column name -> the step-indexed model variable it reports."""
@@ -74,32 +75,40 @@ class PastFixer:
                     out[f"{asset.name}_{var.local_name}"] = var
         return out
 
+    def columns(self) -> dict[str, np.ndarray]:
+        """Dataset column name -> the model column of each step (-1: the variable is in no row); built once."""
+        if self._columns is None:
+            of, n = self.seam.column_of, len(self.dispatch.scenario.index)
+            self._columns = {label: np.fromiter((of.get(id(var[t]), -1) for t in range(n)), dtype=np.int64, count=n)
+                             for label, var in self.variables().items()}
+        return self._columns
+
     def release(self) -> None:
         """Give the columns fixed last time their own bounds back."""
         if self.fixed.size:
             self.seam.set_bounds(self.fixed, *self.saved)
         self.fixed = np.zeros(0, dtype=np.int64)
 
-    def fix(self, schedule: pd.DataFrame, steps: int) -> int:
-        """Fix steps ``0 .. steps-1`` of every schedule column that is a model variable; returns the
-        number of columns fixed."""
+    def fix(self, schedule: pd.DataFrame | dict[str, np.ndarray], steps: int) -> int:
+        """Fix steps ``0 .. steps-1`` of every schedule column (a frame, or arrays by column name) that is a
+        model variable (a NaN value leaves that step free); returns the number of columns fixed."""
+        with self.seam.batch():  # one re-derivation of the exclusivity big-M values for release and fix
+            return self._fix(schedule, steps)
+
+    def _fix(self, schedule, steps: int) -> int:
         self.release()
         if steps <= 0:
             return 0
-        cols, values = [], []
-        column_of = self.seam.column_of
-        for label, var in self.variables().items():
-            if label not in schedule:
-                continue
-            column = schedule[label].to_numpy(dtype=float)
-            for t in range(steps):
-                j = column_of.get(id(var[t]))
-                if j is not None and not np.isnan(column[t]):  # NaN: re-optimised (intraday --measured)
-                    cols.append(j)
-                    values.append(column[t])
-        cols_a, values_a = np.asarray(cols, dtype=np.int64), np.asarray(values, dtype=float)
-        lp = self.seam.highs.getLp()
-        lower, upper = np.asarray(lp.col_lower_)[cols_a], np.asarray(lp.col_upper_)[cols_a]
+        cols, values = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
+        for label, col in self.columns().items():
+            if label in schedule:
+                col, value = col[:steps], np.asarray(schedule[label], dtype=float)[:steps]
+                used = (col >= 0) & ~np.isnan(value)
+                cols.append(col[used])
+                values.append(value[used])
+        cols_a, values_a = np.concatenate(cols), np.concatenate(values)
+        # the model's own bounds, not HiGHS's: those hold flows the exclusivity binaries zeroed for now
+        lower, upper = self.seam.col_lower[cols_a], self.seam.col_upper[cols_a]
         self.saved = (lower.copy(), upper.copy())
         integer = self.seam.integer[cols_a]
         values_a = np.where(integer, np.round(values_a), np.where(np.abs(values_a) < SNAP, 0.0, values_a))
