@@ -159,7 +159,9 @@ def test_replay_command_writes_consistent_outputs(tmp_path, capsys):
             "--quiet", "--seed", "3"]
     assert main(args) == 0
     assert {p.name for p in out.iterdir()} == {"replay_days.csv", "replay_totals.csv", "replay.json", "replay.png",
-                                               "parkdispatch-manifest.json"}
+                                               "report.html", "parkdispatch-manifest.json"}
+    page = (out / "report.html").read_text()
+    assert "day_ahead" in page and "intraday" in page and "perfect" in page
     days = pd.read_csv(out / "replay_days.csv")
     totals = pd.read_csv(out / "replay_totals.csv").set_index("strategy")
     doc = json.loads((out / "replay.json").read_text())

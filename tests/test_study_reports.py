@@ -12,11 +12,11 @@ from optimiser.reports.study import abatement_costs, replay_frame, replay_report
 
 REPLAY = [  # two days, three strategies [CNY, tCO2]
     {"date": "2026-07-15", "strategy": "day_ahead", "cost_cny": 1100.0, "emissions_tco2": 11.0, "import_kwh": 5200.0},
-    {"date": "2026-07-15", "strategy": "perfect_foresight", "cost_cny": 1000.0, "emissions_tco2": 10.0, "import_kwh": 5000.0},
-    {"date": "2026-07-15", "strategy": "day_ahead_intraday", "cost_cny": 1040.0, "emissions_tco2": 10.5, "import_kwh": 5100.0},
-    {"date": "2026-07-16", "strategy": "perfect_foresight", "cost_cny": 900.0, "emissions_tco2": 9.0, "import_kwh": 4500.0},
+    {"date": "2026-07-15", "strategy": "perfect", "cost_cny": 1000.0, "emissions_tco2": 10.0, "import_kwh": 5000.0},
+    {"date": "2026-07-15", "strategy": "intraday", "cost_cny": 1040.0, "emissions_tco2": 10.5, "import_kwh": 5100.0},
+    {"date": "2026-07-16", "strategy": "perfect", "cost_cny": 900.0, "emissions_tco2": 9.0, "import_kwh": 4500.0},
     {"date": "2026-07-16", "strategy": "day_ahead", "cost_cny": 1000.0, "emissions_tco2": 9.0, "import_kwh": 4600.0},
-    {"date": "2026-07-16", "strategy": "day_ahead_intraday", "cost_cny": 920.0, "emissions_tco2": 9.2, "import_kwh": 4550.0},
+    {"date": "2026-07-16", "strategy": "intraday", "cost_cny": 920.0, "emissions_tco2": 9.2, "import_kwh": 4550.0},
 ]
 
 
@@ -35,14 +35,14 @@ def test_replay_totals_and_regret():
     (regret 60 CNY = 3.158 %); extra emissions 1.0 and 0.7 tCO2. Strategies in display order, the
     bound first, whatever the input order."""
     wide, totals = replay_summary(replay_frame(REPLAY))
-    assert list(totals["strategy"]) == ["perfect_foresight", "day_ahead", "day_ahead_intraday"]
+    assert list(totals["strategy"]) == ["perfect", "day_ahead", "intraday"]
     assert list(totals["cost_cny"]) == pytest.approx([1900.0, 2100.0, 1960.0])
     assert list(totals["regret_cny"]) == pytest.approx([0.0, 200.0, 60.0])
     assert list(totals["regret_percent"]) == pytest.approx([0.0, 200 / 19, 60 / 19])
     assert list(totals["extra_emissions_tco2"]) == pytest.approx([0.0, 1.0, 0.7])
     assert list(wide["cost_cny | day_ahead"]) == pytest.approx([1100.0, 1000.0])
-    assert list(wide.columns[:4]) == ["date", "cost_cny | perfect_foresight", "cost_cny | day_ahead",
-                                      "cost_cny | day_ahead_intraday"]
+    assert list(wide.columns[:4]) == ["date", "cost_cny | perfect", "cost_cny | day_ahead",
+                                      "cost_cny | intraday"]
 
 
 def test_replay_report_from_csv_and_json(tmp_path):
@@ -58,8 +58,8 @@ def test_replay_report_from_csv_and_json(tmp_path):
 @pytest.mark.parametrize("change, message", [
     (lambda rows: [{k: v for k, v in r.items() if k != "emissions_tco2"} for r in rows], "missing column"),
     (lambda rows: rows + [rows[0]], "appears more than once"),
-    (lambda rows: [r for r in rows if not (r["strategy"] == "perfect_foresight" and r["date"] == "2026-07-16")],
-     "no perfect_foresight row for 2026-07-16"),
+    (lambda rows: [r for r in rows if not (r["strategy"] == "perfect" and r["date"] == "2026-07-16")],
+     "no perfect row for 2026-07-16"),
 ])
 def test_bad_replay_tables_are_named(change, message):
     with pytest.raises(ScenarioError, match=message):

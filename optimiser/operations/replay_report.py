@@ -4,7 +4,7 @@
 sums over the days; shares as the ratio of the summed numerators and denominators; the peak
 import the highest of the days) and ``replay.json`` (both, the value of intraday = day-ahead only
 minus day-ahead + intraday in CNY and tCO2, the forecast error model, timings and the flags of
-each day), ``replay.png``; written atomically (:func:`optimiser.outdir.atomic_directory`).
+each day), ``replay.png`` and ``report.html`` (:func:`optimiser.reports.study.replay_report_html`); written atomically (:func:`optimiser.outdir.atomic_directory`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import pandas as pd
 
 from ..outdir import atomic_directory
 from ..output import write_json
+from ..reports.render import write_page
+from ..reports.study import replay_report_html
 from .replay import STRATEGIES, SettledDay
 
 COLUMNS = ("cost_cny", "emissions_tco2", "renewable_share", "green_electricity_share", "curtailment_kwh",
@@ -77,6 +79,7 @@ def write_replay(days: list[SettledDay], meta: dict, out_dir: str | Path, overwr
         write_json(doc, tmp / "replay.json")
         if plot:
             plot_replay(frame, doc, tmp / "replay.png")
+        write_page(tmp / "report.html", replay_report_html(frame, title=f"replay of {meta.get('scenario', '')}"))
     return doc
 
 

@@ -1,12 +1,12 @@
 """Reports of the studies: a sweep folder, a Pareto front and a replay comparison table.
 
-Replay table (what ``parkdispatch replay`` is to write; :func:`replay_frame` checks it): one row per
+Replay table (``replay_days.csv`` of ``parkdispatch replay``; :func:`replay_frame` checks it): one row per
 operating day and strategy, tidy, as a CSV or a JSON list of records::
 
     date        strategy            cost_cny  emissions_tco2  [import_kwh  curtailment_kwh  ...]
-    2026-07-15  perfect_foresight   1000.0    10.0
+    2026-07-15  perfect             1000.0    10.0
     2026-07-15  day_ahead           1100.0    11.0
-    2026-07-15  day_ahead_intraday  1040.0    10.5
+    2026-07-15  intraday            1040.0    10.5
 
 ``date`` YYYY-MM-DD, ``strategy`` one of :data:`STRATEGIES` (others are shown after them), ``cost_cny``
 and ``emissions_tco2`` required, any further numeric column with a unit suffix shown too. Costs are
@@ -25,7 +25,7 @@ import pandas as pd
 from ..errors import ScenarioError
 from .render import figure_png, png_uri, render
 
-STRATEGIES = ("perfect_foresight", "day_ahead", "day_ahead_intraday")
+STRATEGIES = ("perfect", "day_ahead", "intraday")
 """the replay's strategies, in display order: the bound first"""
 REPLAY_REQUIRED = ("date", "strategy", "cost_cny", "emissions_tco2")
 
@@ -109,9 +109,9 @@ def replay_frame(table: pd.DataFrame | list[dict] | str | Path) -> pd.DataFrame:
         row = duplicated.iloc[0]
         raise ScenarioError(f"replay table: date {row['date']} strategy {row['strategy']} appears more than once")
     days = set(frame["date"])
-    with_bound = set(frame.loc[frame["strategy"] == "perfect_foresight", "date"])
+    with_bound = set(frame.loc[frame["strategy"] == "perfect", "date"])
     if days - with_bound:
-        raise ScenarioError(f"replay table: no perfect_foresight row for {', '.join(sorted(map(str, days - with_bound)))}")
+        raise ScenarioError(f"replay table: no perfect row for {', '.join(sorted(map(str, days - with_bound)))}")
     return frame
 
 
@@ -123,10 +123,10 @@ def replay_summary(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     wide = frame.pivot(index="date", columns="strategy", values=metrics).reindex(columns=order, level=1)
     wide.columns = [f"{m} | {s}" for m, s in wide.columns]
     totals = frame.groupby("strategy")[metrics].sum().reindex(order)
-    bound_cost = totals.at["perfect_foresight", "cost_cny"]
+    bound_cost = totals.at["perfect", "cost_cny"]
     totals["regret_cny"] = totals["cost_cny"] - bound_cost
     totals["regret_percent"] = 100.0 * totals["regret_cny"] / abs(bound_cost) if bound_cost else np.nan
-    totals["extra_emissions_tco2"] = totals["emissions_tco2"] - totals.at["perfect_foresight", "emissions_tco2"]
+    totals["extra_emissions_tco2"] = totals["emissions_tco2"] - totals.at["perfect", "emissions_tco2"]
     return wide.reset_index(), totals.reset_index()
 
 
@@ -141,7 +141,7 @@ def replay_report_html(table, title: str = "replay") -> str:
     fig, (ax_c, ax_r) = plt.subplots(1, 2, figsize=(12, 3.6))
     for strategy in totals["strategy"]:
         ax_c.plot(days, wide[f"cost_cny | {strategy}"], "o-", ms=3, label=strategy)
-        regret = wide[f"cost_cny | {strategy}"] - wide["cost_cny | perfect_foresight"]
+        regret = wide[f"cost_cny | {strategy}"] - wide["cost_cny | perfect"]
         ax_r.plot(days, regret.cumsum(), "o-", ms=3, label=strategy)
     ax_c.set_ylabel("cost per day [CNY]")
     ax_r.set_ylabel("cumulative regret vs\nperfect foresight [CNY]")
