@@ -138,10 +138,12 @@ class SolverOptions(BaseModel):
     mip_gap: float = Field(1e-4, ge=0, lt=1, description="relative MIP gap at which to stop [-]")
     binaries: Literal["auto", "always", "never"] = Field(
         "auto",
-        description="on/off binaries forbidding simultaneous charge/discharge and import/export: "
+        description="binaries forbidding simultaneous charge/discharge and import/export: "
         "'auto' adds one only at the steps where it can change the optimum (where both flows at once "
         "earn money, then wherever a solution still uses both; re-solved warm); 'always' at every step; "
-        "'never' none, and such an optimum is a check failure",
+        "'never': the LP relaxation (no exclusivity binaries, every on/off status continuous in [0, 1]); "
+        "what it used (energy both ways at once, fractional status) is reported as warnings "
+        "(optimiser.relaxation)",
     )
 
 
@@ -169,6 +171,13 @@ class Scenario(BaseModel):
     _inputs: tuple[Path, ...] = PrivateAttr(())
     _raw: Any = PrivateAttr(None)
     _base_dir: Path = PrivateAttr(Path("."))
+    _aggregation: Any = PrivateAttr(None)
+
+    @property
+    def aggregation(self):
+        """The typical-period aggregation this scenario's steps stand for (set by :mod:`optimiser.planning.typical`
+        on the typical days it derives), or None: every step is itself."""
+        return self._aggregation
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Scenario":
