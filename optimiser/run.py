@@ -124,6 +124,10 @@ def optimise(
     """Solve ``scenario`` and verify the schedule; raise a :class:`ParkDispatchError` on failure."""
     time_limit_s = scenario.solver.time_limit_s if time_limit_s is None else time_limit_s
     mip_gap = scenario.solver.mip_gap if mip_gap is None else mip_gap
+    if scenario.horizon.typical_periods is not None:  # a year of typical days: optimiser.planning.typical
+        from .planning.typical import optimise_typical
+
+        return optimise_typical(scenario, time_limit_s, mip_gap, verbose, progress)
     dispatch = Dispatch(scenario, verbose, progress=progress)
     try:
         result = dispatch.solve(time_limit_s, mip_gap)
@@ -166,16 +170,23 @@ def _with_achievable(exc: InfeasibleError, scenario: Scenario, time_limit_s: flo
     return InfeasibleError(f"{exc}\n" + "\n".join(notes), exc.families)
 
 
-def _summary(scenario: Scenario, ds: xr.Dataset, info: SolveInfo, time_limit_s: float, mip_gap: float) -> dict:
+def kpi_summary(scenario: Scenario, ds: xr.Dataset) -> dict:
+    """The summary's totals, park accounting, storage and heat entries, recomputed from a result Dataset."""
     totals = kpis(ds, scenario)
-    summary = {
-        "status": info.status,
-        "objective_cny": info.objective_cny,
+    return {
         **{k: v for k, v in totals.items() if k != "objective_recomputed_cny"},
         **park_accounting(ds, scenario),
         "storage": storage_summary(ds, scenario),
         "heat_by_source_kwh_th": heat_by_source(ds, scenario),
         "heat_levels": heat_level_summary(ds, scenario),
+    }
+
+
+def _summary(scenario: Scenario, ds: xr.Dataset, info: SolveInfo, time_limit_s: float, mip_gap: float) -> dict:
+    summary = {
+        "status": info.status,
+        "objective_cny": info.objective_cny,
+        **kpi_summary(scenario, ds),
         "mip_gap": info.mip_gap,
         "model_size": {"variables": info.n_variables, "constraints": info.n_constraints, "binaries": info.n_binaries},
         "park": scenario.park.name,

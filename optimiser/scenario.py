@@ -27,6 +27,7 @@ from .assets import RESERVED_NAMES, Asset, Grid
 from .bounds import implausible
 from .errors import ScenarioError
 from .heat_levels import HeatLevel, level_problems
+from .planning.typical import TypicalPeriods, typical_problems
 from .series import SeriesContext
 from .targets import GreenPurchase, ShareTarget
 from .tariff import Tariff
@@ -60,6 +61,8 @@ class Horizon(BaseModel):
     start: datetime = Field(description="first step, with a UTC offset, e.g. 2026-07-15T00:00:00+08:00")
     steps: int = Field(ge=1, le=366 * 96, description="number of steps")
     step_minutes: Literal[15, 60] = Field(description="step length [min]")
+    typical_periods: TypicalPeriods | None = Field(
+        None, description="solve on K typical days standing for the horizon's whole days (optimiser.planning.typical)")
 
     @field_validator("start")
     @classmethod
@@ -195,6 +198,8 @@ class Scenario(BaseModel):
                 raise ValueError(f"green purchase name '{purchase.name}' is used by an asset or reserved")
             seen.add(purchase.name)
         problems = level_problems(self.heat_levels, self.assets)
+        if self.horizon.typical_periods is not None:
+            problems += typical_problems(self.horizon, self.park.timezone, self.assets)
         if problems:
             raise ValueError("\n".join(problems))
         return self
