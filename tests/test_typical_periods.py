@@ -127,3 +127,48 @@ def test_reconstructed_level_keeps_its_bounds_at_every_hour(step_minutes):
     assert level.max() == pytest.approx(1500.0, abs=1e-6)
     assert level[per_day + 18 * per_hour - 1] == pytest.approx(1500.0, abs=1e-6)  # end of hour 17, day 2
     assert level.min() >= -1e-6
+
+
+@pytest.mark.parametrize("step_minutes", [15, 60])
+def test_annual_share_target_and_emissions_hold_on_the_weighted_year(step_minutes):
+    """Days A, A, A, B: 100 kW demand, PV 50 kW all day on A days, none on B; import 1.0 CNY/kWh;
+    green certificates at 10 CNY/MWh; green-electricity share at least 0.6 over the year.
+    Consumption 4 x 2400 = 9600 kWh, PV 3 x 1200 = 3600: 0.6 x 9600 - 3600 = 2160 kWh of
+    certificates, 21.6 CNY; import 9600 - 3600 = 6000 CNY; total 6021.6 CNY. National-method
+    emissions (6000 - 2160) x 0.8325 / 1000 = 3.1968 tCO2. Two typical days (A weighted 3, B 1)
+    reproduce the year exactly; unweighted they would see a 4800 kWh year."""
+    pv = days([[50.0] * 24] * 3 + [[0.0] * 24], step_minutes)
+    assets = [{"name": "load", "kind": "demand", "demand_kw": 100}, {"name": "pv", "kind": "pv", "available_kw": pv}]
+    sections = {"tariff": {"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.0},
+                "targets": {"green_electricity_share_min": 0.6,
+                            "green_purchases": [{"name": "gec", "kind": "certificate", "price_cny_per_mwh": 10,
+                                                 "max_mwh": 100}]}}
+    full = optimise(scenario(4, step_minutes, assets, **sections))
+    typical = optimise(scenario(4, step_minutes, assets, {"days": 2}, **sections))
+    for r in (full, typical):
+        assert r.summary["objective_cny"] == pytest.approx(6021.6, rel=1e-9)
+        assert r.summary["emissions_tco2"] == pytest.approx(3.1968, rel=1e-9)
+    assert sorted(typical.summary["typical_periods"]["occurrences"]) == [1, 3]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"assets": [{"name": "load", "kind": "demand", "demand_kw": 100},
+                 {"name": "ely", "kind": "electrolyser", "power_kw": 100, "min_load_fraction": 0.2,
+                  "start_cost_cny": 50},
+                 {"name": "h2", "kind": "hydrogen_demand", "demand_kg_per_h": 1.0, "grey_purchase_cny_per_kg": 30}]},
+     r"assets \(ely\): start_cost_cny / min_up_hours / min_down_hours link steps across midnight"),
+    ({"assets": [{"name": "load", "kind": "demand", "demand_kw": 100},
+                 {"name": "dc", "kind": "shiftable_load", "baseline_kw": 10, "daily_windows": ["22:00-06:00"],
+                  "max_shift_up_kw": 5, "max_shift_down_kw": 5}]},
+     r"assets \(dc\): a daily window wraps past midnight"),
+    ({"typical": {"days": 2, "short_term_stores": ["load"]}}, r"short_term_stores: 'load' is not a store"),
+    ({"typical": {"days": 5}}, r"typical_periods.days 5 is more than the horizon's 4 days"),
+    ({"steps": 4 * 24 - 1}, r"horizon.steps 95 is not a whole number of days of 24 steps"),
+])
+def test_what_typical_days_cannot_represent_is_refused_before_any_solve(change, message):
+    raw = small_scenario(change.get("steps", 96), 60, assets=change.get(
+        "assets", [{"name": "load", "kind": "demand", "demand_kw": 100}]))
+    raw["horizon"]["start"] = "2026-01-01T00:00:00+08:00"
+    raw["horizon"]["typical_periods"] = change.get("typical", {"days": 2})
+    with pytest.raises(ScenarioError, match=message):
+        scenario_from_dict(raw)
