@@ -157,21 +157,32 @@ def _series_fields(model: BaseModel, node: dict, n: int, out: list) -> None:
 def _cluster(frame: pd.DataFrame, spec: TypicalPeriods, per_day: int, dt_h: float) -> tuple[np.ndarray, dict]:
     """(order (D,), typical values per column (K, N)) of the varying columns of ``frame``."""
     days = len(frame) // per_day
-    varying = [c for c in frame if np.ptp(frame[c].to_numpy()) > 0]
+    shape_of: dict[str, str] = {}  # column -> the column of its shape (a series and its scaled copies weigh as one)
+    first: dict[bytes, str] = {}
+    for c in frame:
+        x = frame[c].to_numpy()
+        if np.ptp(x) > 0:
+            shape_of[c] = first.setdefault(np.round((x - x.min()) / np.ptp(x), 12).tobytes(), c)
+    varying = list(first.values())
     if spec.days >= days or not varying:
         order = np.arange(days) if varying else np.zeros(days, dtype=int)
-        k = days if varying else 1
-        return order, {c: frame[c].to_numpy().reshape(days, per_day)[:k] for c in frame}
+        return order, {c: frame[c].to_numpy().reshape(days, per_day)[: days if varying else 1] for c in frame}
     import tsam.timeseriesaggregation as tsam
 
     aggregation = tsam.TimeSeriesAggregation(frame[varying], noTypicalPeriods=spec.days, hoursPerPeriod=24,
-                                             clusterMethod=spec.method, resolution=dt_h)
+                                             clusterMethod=spec.method, resolution=dt_h,
+                                             rescaleClusterPeriods=False)
     typical = aggregation.createTypicalPeriods()
     used, order = np.unique(np.asarray(aggregation.clusterOrder, dtype=int), return_inverse=True)
-    values = {c: typical[c].to_numpy().reshape(-1, per_day)[used] for c in varying}
+    values = {}
     for c in frame:
-        if c not in values:
-            values[c] = np.full((len(used), per_day), frame[c].iloc[0])
+        x = frame[c].to_numpy()
+        if c not in shape_of:  # constant
+            values[c] = np.full((len(used), per_day), x[0])
+            continue
+        r = frame[shape_of[c]].to_numpy()
+        rep = typical[shape_of[c]].to_numpy().reshape(-1, per_day)[used]
+        values[c] = rep if c == shape_of[c] else x.min() + np.ptp(x) * (rep - r.min()) / np.ptp(r)
     return order, values
 
 
