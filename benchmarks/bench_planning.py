@@ -2,8 +2,8 @@
 
 Cases (each in its own child process, so its peak resident memory is its own):
 
-* ``year``: ``scenarios/dezhou_multi_energy_year.yaml`` (every asset kind, 8760 hourly steps,
-  ``solver.binaries: never``): validation, build, hand-over, solve, extraction and check
+* ``year``: ``scenarios/planning/dezhou_multi_energy_year.yaml`` (every asset kind, 8760 hourly
+  steps, ``solver.binaries: never``; in a subfolder, as the bundled-scenario tests solve ``scenarios/*.yaml``): validation, build, hand-over, solve, extraction and check
   seconds, model size, peak RSS, and what the relaxation used;
 * ``year15``: the same year at 15-minute steps (35,040 steps; the hourly CSV series repeated
   to the quarter hours, ``*_kwh`` columns split evenly);
@@ -34,7 +34,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # this checkout's optimiser, not an installed one
-YEAR = REPO / "scenarios" / "dezhou_multi_energy_year.yaml"
+YEAR = REPO / "scenarios" / "planning" / "dezhou_multi_energy_year.yaml"
 KPIS = ("import_kwh", "export_kwh", "emissions_tco2", "curtailment_kwh", "renewable_share", "hydrogen_produced_kg",
         "gas_m3", "peak_import_kw")
 

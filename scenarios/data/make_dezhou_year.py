@@ -6,7 +6,7 @@ by a summer cooling swing (+/- 8 %, peak late July) and 15 % less on Sundays; he
 space-heating swing (the 40 % washing / space part from 0.4x in summer to 2x in mid-January, the
 process part flat); both by a seeded day-to-day factor (+/- 3 %). The EV fleet repeats its day.
 PV and wind come from the scenario's synthetic weather (``forecasts.synthetic``), not from here.
-The series are SYNTHETIC illustrations for ``dezhou_multi_energy_year.yaml``, not measurements.
+The series are SYNTHETIC illustrations for ``planning/dezhou_multi_energy_year.yaml``, not measurements.
 
 Run: ``python scenarios/data/make_dezhou_year.py``.
 """
