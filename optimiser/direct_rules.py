@@ -168,13 +168,14 @@ def _const(value: float, like):
     return value
 
 
-def rule_rows(project, dt_h: float, self_consumed, exported, consumed, year: int) -> list[tuple[str, float, object, float]]:
+def rule_rows(project, dt_h: float, self_consumed, exported, consumed, year: int,
+              weight=None) -> list[tuple[str, float, object, float]]:
     """``(rule, s, lhs, rhs)`` per active rule of ``project``, the rule being ``lhs >= rhs``.
 
     ``self_consumed`` S, ``exported`` X and ``consumed`` C are model forms or numbers [kWh].
     """
     rules = project.rules
-    available = float(project.available_kw.sum() * dt_h)
+    available = float(np.sum(project.available_kw * (1.0 if weight is None else weight)) * dt_h)  # weight: typical days
     ytd = rules.year_to_date
     a0, s0, x0, c0 = ((ytd.available_kwh, ytd.self_consumed_kwh, ytd.exported_kwh, ytd.park_consumption_kwh)
                       if ytd is not None else (0.0, 0.0, 0.0, 0.0))

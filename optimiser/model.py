@@ -33,8 +33,11 @@ def build_model(scenario: Scenario, skip_target: str | None = None) -> tuple[pyo
     n = scenario.horizon.steps
     model = pyo.ConcreteModel(name=scenario.park.name)
     model.steps = pyo.RangeSet(0, n - 1)
+    aggregation = scenario.aggregation  # typical periods: step weights and storage linking, else None
     ctx = BuildContext(steps=model.steps, n=n, dt_h=scenario.horizon.dt_h, index=scenario.index,
-                       carbon_price_cny_per_tco2=scenario.objective.carbon_price_cny_per_tco2)
+                       carbon_price_cny_per_tco2=scenario.objective.carbon_price_cny_per_tco2,
+                       weight=None if aggregation is None else aggregation.step_weight,
+                       periods=None if aggregation is None else aggregation.linking())
 
     model.grid = pyo.Block()
     ports = {
@@ -69,7 +72,7 @@ def build_model(scenario: Scenario, skip_target: str | None = None) -> tuple[pyo
     if objective.minimise == "emissions":
         model.objective = pyo.Objective(expr=emissions, sense=pyo.minimize)
     else:
-        cost = _sum_over_steps([*(p.cost for p in ports.values()), extra_cost])
+        cost = _sum_over_steps(ctx, [*(p.cost for p in ports.values()), extra_cost])
         if penalties:
             cost = cost + sum(price * var for price, var in penalties)
         model.objective = pyo.Objective(expr=cost, sense=pyo.minimize)
@@ -94,11 +97,13 @@ def _add_bus_balance(model: pyo.ConcreteModel, ctx: BuildContext, ports, bus: st
         model.steps, rule=balance, doc=f"{bus} balance at the park bus [{BUS_UNITS[bus]}]"))
 
 
-def _sum_over_steps(term_lists) -> LinearExpression:
+def _sum_over_steps(ctx: BuildContext, term_lists) -> LinearExpression:
+    """Σ coef·var over all terms; a step-indexed term weighted by its step's weight (typical periods)."""
     coefs, variables = [], []
     for terms in term_lists:
         for coef, var in terms:
-            coefs += _per_step(coef, len(var))
+            per_step = len(var) == ctx.n and getattr(var, "index_set", lambda: ctx.steps)() is ctx.steps
+            coefs += ctx.weighted(coef).tolist() if per_step else _per_step(coef, len(var))
             variables += list(var.values())
     return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables)
 

@@ -21,12 +21,13 @@ from . import __version__
 from .accounting import park_accounting
 from .assets.level_targets import level_target_summary
 from .binaries import Exclusivity, solve_exclusive
-from .check import check_solution, tolerance_kw
+from .check import check_solution
 from .errors import InfeasibleError, ScenarioError, SolutionCheckError
 from .model import build_model
 from .results import asset_flows, extract, heat_by_source, heat_level_summary, kpis, storage_summary
 from .scenario import Scenario
 from .progress import SILENT, Progress
+from .relaxation import relax_all, relaxation_use, split_relaxed, warnings_of
 from .solve import HighsModel, SolveInfo, paused_gc
 from .targets import SHARE_TARGETS
 
@@ -67,6 +68,7 @@ class Dispatch:
         progress.stage("handing it to HiGHS")
         self.seam = HighsModel(self.model, scenario.index, verbose, progress)
         self.pairs = Exclusivity(self.seam, [pair for port in self.ports.values() for pair in port.exclusive])
+        self.relaxed = relax_all(self.seam) if scenario.solver.binaries == "never" else None
         self._handed_over = (self.seam.n_columns, self.seam.highs.getNumRow())
 
     def reset(self) -> None:
@@ -108,6 +110,9 @@ class Dispatch:
                                            "added": self.pairs.n_added, "held_at_zero": self.pairs.n_zeroed,
                                            "positions": len(self.pairs),
                                            "by_pair": self.pairs.pair_counts()}
+        if self.relaxed is not None:
+            summary["relaxation"] = relaxation_use(self.seam, self.pairs, self.relaxed, self.ctx.dt_h, self.ctx.weight)
+            summary["warnings"] = warnings_of(summary["relaxation"])
         summary["timings"] = {"build_seconds": self.build_seconds, "handover_seconds": self.seam.handover_seconds,
                               "solve_seconds": info.solve_seconds, "extract_seconds": extract_seconds}
         summary["build_seconds"], summary["solve_seconds"] = self.build_seconds, info.solve_seconds
@@ -119,9 +124,11 @@ def check(result: RunResult) -> RunResult:
     t0 = time.perf_counter()
     problems = check_solution(result.dataset, result.scenario, result.summary["objective_cny"])
     result.summary["timings"]["check_seconds"] = time.perf_counter() - t0
+    if result.scenario.solver.binaries == "never":  # the LP relaxation: what only binaries enforce is a warning
+        problems, relaxed = split_relaxed(problems)
+        result.summary.setdefault("warnings", []).extend(f"check: {p}" for p in relaxed)
     if problems:
-        raise SolutionCheckError("the solution failed the independent check:\n  " + "\n  ".join(
-            problems + _why_simultaneous(result)))
+        raise SolutionCheckError("the solution failed the independent check:\n  " + "\n  ".join(problems))
     return result
 
 
@@ -136,6 +143,12 @@ def optimise(
         time_limit_s = scenario.solver.time_limit_s if time_limit_s is None else time_limit_s
         mip_gap = scenario.solver.mip_gap if mip_gap is None else mip_gap
         return optimise_sized(scenario, time_limit_s, mip_gap, verbose, progress)
+    if scenario.horizon.typical_periods is not None:  # a year of typical days: optimiser.planning.typical
+        from .planning.typical import optimise_typical
+
+        time_limit_s = scenario.solver.time_limit_s if time_limit_s is None else time_limit_s
+        mip_gap = scenario.solver.mip_gap if mip_gap is None else mip_gap
+        return optimise_typical(scenario, time_limit_s, mip_gap, verbose, progress)
     return solve_checked(Dispatch(scenario, verbose, progress=progress), time_limit_s, mip_gap)
 
 
@@ -158,26 +171,6 @@ def status_text(summary: dict) -> str:
     if summary["status"] == "optimal":
         return "optimal (LP)" if gap is None else f"optimal within MIP gap {gap:.2g} (limit {limit:g})"
     return f"{summary['status']}" + ("" if gap is None else f" (MIP gap {gap:.2%} left)")
-
-
-def _why_simultaneous(result: RunResult) -> list[str]:
-    """Explain simultaneous import and export left by ``binaries: never`` (export paid above import cost)."""
-    scenario = result.scenario
-    if scenario.solver.binaries != "never":
-        return []
-    grid = asset_flows(result.dataset, "grid")
-    steps = scenario.grid.simultaneous_flow_steps(grid, tolerance_kw(result.dataset))
-    if not steps.size:
-        return []
-    import_cost = grid["import_price_cny_per_kwh"] + scenario.objective.carbon_price_cny_per_tco2 * (
-        grid["emission_factor_tco2_per_mwh"] / 1000.0)
-    pays = steps[grid["export_price_cny_per_kwh"][steps] > import_cost[steps] + 1e-12]
-    if not pays.size:
-        return []
-    t = int(pays[0])
-    return [f"why: with solver.binaries 'never' the LP may import and export at once; at {pays.size} of these "
-            f"steps export pays more than import costs (step {t}: export {grid['export_price_cny_per_kwh'][t]:.6g} > "
-            f"import {import_cost[t]:.6g} CNY/kWh), so it does; use binaries 'auto' to forbid it"]
 
 
 def _with_achievable(exc: InfeasibleError, scenario: Scenario, time_limit_s: float,
@@ -206,17 +199,24 @@ def _with_achievable(exc: InfeasibleError, scenario: Scenario, time_limit_s: flo
     return InfeasibleError(f"{exc}\n" + "\n".join(notes), exc.families)
 
 
-def _summary(scenario: Scenario, ds: xr.Dataset, info: SolveInfo, time_limit_s: float, mip_gap: float) -> dict:
+def kpi_summary(scenario: Scenario, ds: xr.Dataset) -> dict:
+    """The summary's totals, park accounting, storage and heat entries, recomputed from a result Dataset."""
     totals = kpis(ds, scenario)
-    summary = {
-        "status": info.status,
-        "objective_cny": info.objective_cny,
+    return {
         **{k: v for k, v in totals.items() if k != "objective_recomputed_cny"},
         **park_accounting(ds, scenario),
         "storage": storage_summary(ds, scenario),
         "heat_by_source_kwh_th": heat_by_source(ds, scenario),
         "heat_levels": heat_level_summary(ds, scenario),
         "level_targets": level_target_summary(scenario.assets, lambda name: asset_flows(ds, name)),
+    }
+
+
+def _summary(scenario: Scenario, ds: xr.Dataset, info: SolveInfo, time_limit_s: float, mip_gap: float) -> dict:
+    summary = {
+        "status": info.status,
+        "objective_cny": info.objective_cny,
+        **kpi_summary(scenario, ds),
         "mip_gap": info.mip_gap,
         "model_size": {"variables": info.n_variables, "constraints": info.n_constraints, "binaries": info.n_binaries},
         "park": scenario.park.name,

@@ -28,6 +28,7 @@ from .bounds import implausible
 from .errors import ScenarioError
 from .heat_levels import HeatLevel, level_problems
 from .planning.sizing import Sizing, sizing_problems
+from .planning.typical import TypicalPeriods, typical_problems
 from .series import SeriesContext
 from .targets import GreenPurchase, ShareTarget
 from .tariff import Tariff
@@ -61,6 +62,8 @@ class Horizon(BaseModel):
     start: datetime = Field(description="first step, with a UTC offset, e.g. 2026-07-15T00:00:00+08:00")
     steps: int = Field(ge=1, le=366 * 96, description="number of steps")
     step_minutes: Literal[15, 60] = Field(description="step length [min]")
+    typical_periods: TypicalPeriods | None = Field(
+        None, description="solve on K typical days standing for the horizon's whole days (optimiser.planning.typical)")
 
     @field_validator("start")
     @classmethod
@@ -139,10 +142,12 @@ class SolverOptions(BaseModel):
     mip_gap: float = Field(1e-4, ge=0, lt=1, description="relative MIP gap at which to stop [-]")
     binaries: Literal["auto", "always", "never"] = Field(
         "auto",
-        description="on/off binaries forbidding simultaneous charge/discharge and import/export: "
+        description="binaries forbidding simultaneous charge/discharge and import/export: "
         "'auto' adds one only at the steps where it can change the optimum (where both flows at once "
         "earn money, then wherever a solution still uses both; re-solved warm); 'always' at every step; "
-        "'never' none, and such an optimum is a check failure",
+        "'never': the LP relaxation (no exclusivity binaries, every on/off status continuous in [0, 1]); "
+        "what it used (energy both ways at once, fractional status) is reported as warnings "
+        "(optimiser.relaxation)",
     )
 
 
@@ -172,6 +177,13 @@ class Scenario(BaseModel):
     _inputs: tuple[Path, ...] = PrivateAttr(())
     _raw: Any = PrivateAttr(None)
     _base_dir: Path = PrivateAttr(Path("."))
+    _aggregation: Any = PrivateAttr(None)
+
+    @property
+    def aggregation(self):
+        """The typical-period aggregation this scenario's steps stand for (set by :mod:`optimiser.planning.typical`
+        on the typical days it derives), or None: every step is itself."""
+        return self._aggregation
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Scenario":
@@ -189,6 +201,8 @@ class Scenario(BaseModel):
                 raise ValueError(f"green purchase name '{purchase.name}' is used by an asset or reserved")
             seen.add(purchase.name)
         problems = level_problems(self.heat_levels, self.assets) + sizing_problems(self)
+        if self.horizon.typical_periods is not None:
+            problems += typical_problems(self.horizon, self.park.timezone, self.assets)
         if problems:
             raise ValueError("\n".join(problems))
         return self

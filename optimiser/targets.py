@@ -135,18 +135,20 @@ def _steps(coef, n):
 
 
 class Form:
-    """A linear horizon total: Σ coef[t]·var[t] + constant."""
+    """A linear horizon total: Σ w[t]·coef[t]·var[t] + constant, with each step's weight w[t] (typical
+    periods: the calendar steps it stands for; else 1)."""
 
-    def __init__(self, n: int):
-        self.n, self.coefs, self.vars, self.constant = n, [], [], 0.0
+    def __init__(self, n: int, weight: np.ndarray | None = None):
+        self.n, self.weight, self.coefs, self.vars, self.constant = n, weight, [], [], 0.0
 
     def add(self, coef, var, scale: float = 1.0) -> "Form":
-        self.coefs += [c * scale for c in _steps(coef, self.n)]
+        coef = np.asarray(_steps(coef, self.n)) * (scale if self.weight is None else scale * self.weight)
+        self.coefs += coef.tolist()
         self.vars += list(var.values())
         return self
 
     def plus(self, other: "Form", scale: float = 1.0) -> "Form":
-        out = Form(self.n)
+        out = Form(self.n, self.weight)
         out.coefs = self.coefs + [c * scale for c in other.coefs]
         out.vars = self.vars + other.vars
         out.constant = self.constant + scale * other.constant
@@ -166,8 +168,8 @@ def add_green_purchases(model: pyo.ConcreteModel, ctx, scenario: "Scenario") -> 
                              doc="green power bought per product [kW]")
     block.green_within_import = pyo.Constraint(ctx.steps, rule=lambda b, t: sum(
         b.green_kw[p.name, t] for p in purchases) <= model.grid.import_kw[t], doc="green purchases <= grid import")
-    block.green_volume = pyo.Constraint([p.name for p in purchases], rule=lambda b, name: ctx.dt_h * sum(
-        b.green_kw[name, t] for t in ctx.steps) <= 1000.0 * next(p.max_mwh for p in purchases if p.name == name))
+    block.green_volume = pyo.Constraint([p.name for p in purchases], rule=lambda b, name: sum(
+        w * b.green_kw[name, t] for t, w in zip(ctx.steps, ctx.weighted(ctx.dt_h).tolist())) <= 1000.0 * next(p.max_mwh for p in purchases if p.name == name))
     cost = []
     for p in purchases:
         var = _product_var(block, p.name, ctx)
@@ -182,19 +184,19 @@ def _product_var(block, name, ctx):
 def share_forms(model: pyo.ConcreteModel, ctx, scenario: "Scenario") -> dict[str, tuple[Form, Form]]:
     """(N, D) of every share as linear forms of the model's variables [kWh] (see module doc)."""
     n, dt, acc = ctx.n, ctx.dt_h, scenario.accounting
-    imp, exp = Form(n).add(dt, model.grid.import_kw), Form(n).add(dt, model.grid.export_kw)
-    onsite, line, reexport, direct_x, gas, fuel, green_bought = (Form(n) for _ in range(7))
-    fuel_power, h2_power, heat_nf = Form(n), Form(n), Form(n)
+    imp, exp = Form(n, ctx.weight).add(dt, model.grid.import_kw), Form(n, ctx.weight).add(dt, model.grid.export_kw)
+    onsite, line, reexport, direct_x, gas, fuel, green_bought = (Form(n, ctx.weight) for _ in range(7))
+    fuel_power, h2_power, heat_nf = Form(n, ctx.weight), Form(n, ctx.weight), Form(n, ctx.weight)
     available = 0.0
     for asset in scenario.assets:
         block = model.asset[asset.name]
         if asset.renewable:
             onsite.add(dt, block.output_kw)
-            available += float(np.sum(asset.available_kw) * dt)
+            available += float(np.sum(ctx.weighted(asset.available_kw)) * dt)
         elif asset.kind == "direct_supply":
             line.add(dt, block.self_kw)
             direct_x.add(dt, block.export_kw)
-            available += float(np.sum(asset.available_kw) * dt)
+            available += float(np.sum(ctx.weighted(asset.available_kw)) * dt)
             view = reexport_view(model, asset.name, ctx)
             if view is not None:
                 reexport.add(dt, view)
@@ -220,7 +222,7 @@ def share_forms(model: pyo.ConcreteModel, ctx, scenario: "Scenario") -> dict[str
     non_fossil = non_fossil.plus(heat_nf)
     clean = non_fossil.plus(gas) if acc.natural_gas_is_clean else non_fossil
     used = onsite.plus(line).plus(direct_x)
-    avail = Form(n)
+    avail = Form(n, ctx.weight)
     avail.constant = available
     energy = consumed.plus(fuel)
     direct_self = line.plus(reexport, -1)
@@ -275,12 +277,14 @@ def add_share_targets(model: pyo.ConcreteModel, ctx, scenario: "Scenario", skip:
     year = ctx.index[0].year
     for asset in projects(scenario):
         block_p = model.asset[asset.name]
-        own, exported = Form(ctx.n).add(ctx.dt_h, block_p.self_kw), Form(ctx.n).add(ctx.dt_h, block_p.export_kw)
+        own = Form(ctx.n, ctx.weight).add(ctx.dt_h, block_p.self_kw)
+        exported = Form(ctx.n, ctx.weight).add(ctx.dt_h, block_p.export_kw)
         view = reexport_view(model, asset.name, ctx)
         if view is not None:
             own.add(-ctx.dt_h, view)
             exported.add(ctx.dt_h, view)
-        for rule, share, lhs, rhs in rule_rows(asset, ctx.dt_h, own, exported, consumed, year):
+        for rule, share, lhs, rhs in rule_rows(asset, ctx.dt_h, own, exported, consumed, year,
+                                                   ctx.weight):
             block.add_component(f"{asset.name}_{rule}", pyo.Constraint(
                 expr=lhs.expr() >= rhs, doc=f"{asset.name} {RULE_LABELS[rule].format(s=share)}"))
     return cost
@@ -290,10 +294,10 @@ def grid_electricity_form(model: pyo.ConcreteModel, ctx, scenario: "Scenario", b
     """Emissions of the park's electricity exchange on ``basis`` [tCO2] (module doc)."""
     dt = ctx.dt_h
     if basis == "grid_factor":
-        return Form(ctx.n).add(dt * np.asarray(scenario.grid.emission_factor_tco2_per_mwh) / 1000.0,
+        return Form(ctx.n, ctx.weight).add(dt * np.asarray(scenario.grid.emission_factor_tco2_per_mwh) / 1000.0,
                                model.grid.import_kw)
     factor = dt * scenario.accounting.grid_emission_factor_tco2_per_mwh / 1000.0
-    form = Form(ctx.n).add(factor, model.grid.import_kw).add(-factor, model.grid.export_kw)
+    form = Form(ctx.n, ctx.weight).add(factor, model.grid.import_kw).add(-factor, model.grid.export_kw)
     for p in scenario.targets.green_purchases:
         form.add(-factor, _product_var(model.targets, p.name, ctx))
     for asset in projects(scenario):

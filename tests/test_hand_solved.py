@@ -144,15 +144,21 @@ def test_negative_price_cannot_buy_simultaneous_charge_and_discharge(build):
     assert min(f["charge_kw"][0], f["discharge_kw"][0]) <= 1e-9
 
 
-def test_simultaneous_flows_without_binaries_fail_the_check(build):
-    """With ``binaries: never`` the LP optimum above is reported as a check failure."""
-    from optimiser.errors import SolutionCheckError
-
+def test_simultaneous_flows_without_binaries_are_reported_as_relaxation_use(build):
+    """With ``binaries: never`` (the LP relaxation) the LP optimum above is kept and reported:
+    charge 50 kW, discharge 40.5 kW in the same hour, objective -0.1 x 9.5 = -0.95 CNY, and
+    min(50, 40.5) x 1 h = 40.5 kWh flowed both ways at once: a warning, not a check failure."""
     s = build(1, tariff={"import_cny_per_kwh": -0.1, "export_cny_per_kwh": 0.0},
               solver={"binaries": "never"},
               assets=[battery(initial_soc_fraction=1.0, cycle_cost_cny_per_kwh=0.0)])
-    with pytest.raises(SolutionCheckError, match="charges and discharges at once"):
-        optimise(s)
+    r = optimise(s)
+    assert r.summary["objective_cny"] == pytest.approx(-0.95, abs=1e-9)
+    use = r.summary["relaxation"]["simultaneous_flows"]
+    assert list(use) == ["lfp charge/discharge"]
+    assert use["lfp charge/discharge"] == {"energy_both_ways": pytest.approx(40.5, abs=1e-6), "steps": 1}
+    assert any("lfp charge/discharge flowed both ways at once at 1 steps (40.5 kWh" in w
+               for w in r.summary["warnings"])
+    assert any(w.startswith("check: lfp charges and discharges at once") for w in r.summary["warnings"])
 
 
 def test_renewable_share_target_binds(build):

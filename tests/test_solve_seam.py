@@ -55,13 +55,15 @@ def test_grid_binaries_only_where_export_pays_more_than_import(step_minutes):
 
 
 @pytest.mark.parametrize("step_minutes", [60, 15])
-def test_never_explains_why_the_lp_imports_and_exports(step_minutes):
-    """With ``binaries: never`` the LP imports 800 kW at hour 1 to export it (-100 CNY); the check
-    refuses it and says that export pays 0.3 above the 0.2 import cost there."""
-    from optimiser.errors import SolutionCheckError
-
-    with pytest.raises(SolutionCheckError, match=r"export 0\.3 > import 0\.2"):
-        optimise(scenario_from_dict(arbitrage_park(step_minutes, binaries="never")))
+def test_never_reports_what_the_lp_took_from_importing_to_export(step_minutes):
+    """With ``binaries: never`` (the LP relaxation) the LP imports 800 kW at hour 1 to export it: -20
+    - 800 x (0.3 - 0.2) = -100 CNY. The relaxation's use is reported: 800 kWh both ways at once in
+    the steps of hour 1, and the check's message about it is a warning."""
+    r = optimise(scenario_from_dict(arbitrage_park(step_minutes, binaries="never")))
+    assert r.summary["objective_cny"] == pytest.approx(-100.0, abs=1e-6)
+    assert r.summary["relaxation"]["simultaneous_flows"] == {
+        GRID_PAIR: {"energy_both_ways": pytest.approx(800.0, abs=1e-6), "steps": 60 // step_minutes}}
+    assert any(w.startswith("check: grid imports and exports at once") for w in r.summary["warnings"])
 
 
 @pytest.mark.parametrize("step_minutes", [60, 15])

@@ -70,6 +70,20 @@ class BuildContext:
     index: pd.DatetimeIndex
     carbon_price_cny_per_tco2: float = 0.0
     """price on emissions, for assets that emit (gas boilers, grey hydrogen) [CNY/tCO2]"""
+    weight: np.ndarray | None = None
+    """with typical periods, how many calendar steps each step stands for [-]; None: each step once"""
+    periods: object = None
+    """typical-period storage linking (:class:`optimiser.planning.typical.PeriodLinking`); None: one horizon"""
+
+    def weighted(self, coef) -> np.ndarray:
+        """Per-step coefficients of a horizon total, times each step's weight."""
+        coef = np.broadcast_to(np.asarray(coef, dtype=float), (self.n,))
+        return coef if self.weight is None else coef * self.weight
+
+    @property
+    def represented_h(self) -> float:
+        """Hours the horizon stands for [h] (the calendar span with typical periods)."""
+        return self.dt_h * (self.n if self.weight is None else float(self.weight.sum()))
 
 
 Coef = float | np.ndarray

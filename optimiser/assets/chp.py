@@ -218,8 +218,12 @@ class CHP(Commitment, HeatAsset):
         return float(dt_h * np.sum(self.gas_price_cny_per_m3 * flows["gas_m3_per_h"]))
 
     def chp_starts(self, flows: dict[str, np.ndarray]) -> float:
-        """Starts recounted from the binary status, rounded (none without on_off: it always runs)."""
-        return float(self.starts(np.round(flows["on"])).sum()) if self.on_off else 0.0
+        """Starts recounted from the status, rounded where within 1e-6 of 0 or 1 (a relaxed status under
+        ``solver.binaries: never`` is kept); none without on_off: it always runs."""
+        if not self.on_off:
+            return 0.0
+        on, nearest = flows["on"], np.round(flows["on"])
+        return float(self.starts(np.where(np.abs(on - nearest) <= 1e-6, nearest, on)).sum())
 
     def cost_cny(self, flows: dict[str, np.ndarray], dt_h: float) -> float:
         return self.gas_cost_cny(flows, dt_h) + self.start_cost_cny * self.chp_starts(flows)

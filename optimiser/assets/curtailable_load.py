@@ -53,7 +53,7 @@ class CurtailableLoad(AssetBase):
         block.curtailed_kw = pyo.Var(ctx.steps, bounds=lambda _, t: (0.0, limit[t]), doc="load shed [kW]")
         if self.max_curtailed_kwh is not None:
             block.energy_cap = pyo.Constraint(
-                expr=ctx.dt_h * sum(block.curtailed_kw.values()) <= self.max_curtailed_kwh,
+                expr=sum(w * v for w, v in zip(ctx.weighted(ctx.dt_h).tolist(), block.curtailed_kw.values())) <= self.max_curtailed_kwh,
                 doc="curtailed energy over the horizon [kWh]")
         ports = Ports(electric=[(1.0, block.curtailed_kw)], electric_fixed_kw=-np.asarray(self.baseline_kw))
         if self.curtail_cost_cny_per_kwh:

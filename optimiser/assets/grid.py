@@ -124,7 +124,7 @@ class Grid(BaseModel):
             block.peak_import = pyo.Constraint(
                 ctx.steps, rule=lambda b, t: b.import_kw[t] <= b.peak_import_kw, doc="import below the billed peak"
             )
-            ports.cost.append((self.demand_charge_per_kw(ctx.n * ctx.dt_h), block.peak_import_kw))
+            ports.cost.append((self.demand_charge_per_kw(ctx.represented_h), block.peak_import_kw))
         return ports
 
     def flows(self, block: pyo.Block, ctx: BuildContext) -> dict[str, np.ndarray]:

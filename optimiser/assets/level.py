@@ -51,17 +51,24 @@ class LevelModel:
         dt, keep, eta_c, inv_eta_d = ctx.dt_h, self.retention, self.charge_efficiency, 1.0 / self.discharge_efficiency
         x = np.zeros(ctx.n) if self.exogenous is None else np.asarray(self.exogenous, dtype=float)
         x = x.tolist()
-        fixed_start = not isinstance(start, pyo.Var)  # a number, or the variable of the cyclic rule
+        linked = ctx.periods is not None  # typical periods: every typical day starts afresh (planning.linking)
+        period = ctx.periods.steps_per_period if linked else ctx.n
+        first_level = start.midnight if linked else start
+        fixed_start = not isinstance(first_level, pyo.Var)  # a number, or the variable of the cyclic rule
 
         def rule(b, t):  # e_t - k e_{t-1} - Δt η_c c_t + Δt/η_d d_t = x_t (+ k e_{-1} if it is a number)
             coefs, variables = [1.0, -dt * eta_c, dt * inv_eta_d], [level[t], charge[t], discharge[t]]
-            if t or not fixed_start:
+            first = t % period == 0
+            if not first or not fixed_start:
                 coefs.append(-keep)
-                variables.append(level[t - 1] if t else start)
+                variables.append(first_level if first else level[t - 1])
             return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables) == (
-                x[t] + (0.0 if t or not fixed_start else keep * start))
+                x[t] + (keep * first_level if first and fixed_start else 0.0))
 
-        return pyo.Constraint(ctx.steps, rule=rule, doc=doc)
+        constraint = pyo.Constraint(ctx.steps, rule=rule, doc=doc)
+        if linked:
+            start.link(keep)
+        return constraint
 
     def expected(self, start: float, level: np.ndarray, charge: np.ndarray, discharge: np.ndarray,
                  dt_h: float) -> np.ndarray:
@@ -110,7 +117,10 @@ def level_field_problem(stem: str, low: float, high: float, initial: float, rule
 def add_start_and_end(block: pyo.Block, ctx: BuildContext, level: pyo.Var, label: str, rule: EndRule,
                       initial: float, end_min: float | None, bounds: tuple[float, float]):
     """The level before the first step (a variable ``initial_<label>`` for ``cyclic``) and the end
-    constraint ``end_<label>``; returns the start."""
+    constraint ``end_<label>``; returns the start (with typical periods, the store's linking instead:
+    :mod:`optimiser.planning.linking`)."""
+    if ctx.periods is not None:
+        return ctx.periods.store(block, level, label, rule, initial, end_min)
     last = ctx.n - 1
     if rule == "cyclic":
         start = pyo.Var(bounds=bounds, doc="level before the first step")

@@ -152,6 +152,8 @@ def sizing_problems(scenario) -> list[str]:
     sizing, problems = scenario.sizing, []
     if sizing is None:
         return problems
+    if scenario.horizon.typical_periods is not None:
+        problems.append("sizing: not yet over horizon.typical_periods (size over the full horizon)")
     if scenario.objective.minimise != "cost":
         problems.append(f"sizing: needs objective.minimise 'cost', not '{scenario.objective.minimise}' "
                         "(investment would be free)")
