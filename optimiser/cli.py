@@ -109,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     history.add_argument("--store", help="state store (as for day-ahead)")
     history.add_argument("--limit", type=int, help="newest N runs only")
 
+    _add_bench_command(commands)
+
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
@@ -128,6 +130,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .sweeps.cli import run_command
 
         return run_command(args)
+    if args.command == "bench":
+        from .bench.runner import run_command as run_bench
+
+        return run_bench(args)
     if args.command in ("day-ahead", "intraday", "history"):
         from .operations.commands import run_operation
 
@@ -195,6 +201,21 @@ def _add_sweep_commands(commands) -> None:
     sweep.add_argument("--sensitivity", metavar="PARAM[,KPI]", help="sensitivity line [first numeric parameter, objective_cny]")
     report = commands.add_parser("sweep-report", help="best cases per KPI and the Pareto-efficient set of a sweep")
     report.add_argument("out", help="a sweep's output directory")
+
+
+def _add_bench_command(commands) -> None:
+    from .bench import HORIZONS, PARKS, STANDARD
+
+    bench = commands.add_parser("bench", help="benchmark the standard parks (day, week, year) against HiGHS alone "
+                                "and PyPSA: bench.md, bench.csv")
+    bench.add_argument("--parks", nargs="+", default=list(PARKS), metavar="PARK", help=f"[{' '.join(PARKS)}]")
+    bench.add_argument("--horizons", nargs="+", default=list(HORIZONS), metavar="HORIZON",
+                       help=f"[{' '.join(HORIZONS)}]")
+    bench.add_argument("--repeat", type=int, default=3, help="timed runs per case after a warm-up; medians [3]")
+    bench.add_argument("--out", required=True, help="output directory for bench.md and bench.csv")
+    bench.add_argument("--overwrite", action="store_true", help="replace a previous bench output in --out")
+    bench.add_argument("--no-peer", action="store_true", help="skip the PyPSA comparison")
+    bench.add_argument("--scenarios", default=str(STANDARD), help="folder of the standard park files [%(default)s]")
 
 
 if __name__ == "__main__":  # pragma: no cover
