@@ -128,7 +128,13 @@ def run_bench(parks, horizons, repeat: int, folder: Path = STANDARD, peer: bool 
         for park in parks:
             path = str(folder / f"{park}_{horizon}.yaml")
             log(f"bench: {park} {horizon} ...")
-            m = _in_fresh_process(_case, path, repeat)
+            try:
+                m = _in_fresh_process(_case, path, repeat)
+            except Exception as exc:  # a failed case is a row of the table (exit code, message), not the end
+                rows.append({"park": park, "horizon": horizon, "status": "failed",
+                             "peer_note": f"{type(exc).__name__}: {str(exc).splitlines()[0]}"})
+                log(f"bench: {park} {horizon} failed: {rows[-1]['peer_note']}")
+                continue
             result, note = None, ""
             if peer:
                 try:
@@ -174,6 +180,9 @@ def to_markdown(rows: list[dict], about: dict, repeat: int) -> str:
              "renewable share | emissions tCO2 | PyPSA s | ours (elec.) s | PyPSA ratio |",
              "|" + "---|" * 22]
     for r in rows:
+        if r["status"] == "failed":
+            lines.append(f"| {r['park']} | {r['horizon']} | failed |" + " — |" * 19)
+            continue
         lines.append("| " + " | ".join([
             r["park"], r["horizon"], r["status"], _f(r["variables"]), _f(r["constraints"]), _f(r["binaries"]),
             _f(r["build_s"]), _f(r["handover_s"]), _f(r["solve_s"]), _f(r["extract_s"]), _f(r["total_s"]),
