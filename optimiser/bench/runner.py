@@ -32,7 +32,7 @@ from . import HORIZONS, PARKS, STANDARD
 
 OBJECTIVE_RTOL = 1e-6
 COLUMNS = ("park", "horizon", "steps", "status", "variables", "constraints", "binaries", "load_s", "build_s",
-           "handover_s", "solve_s", "extract_s", "check_s", "total_s", "floor_solve_s", "overhead_ratio",
+           "handover_s", "solve_s", "extract_s", "check_s", "total_s", "total_cpu_s", "floor_solve_s", "overhead_ratio",
            "peak_rss_mb", "objective_cny", "floor_objective_cny", "mip_gap", "import_mwh", "export_mwh",
            "curtailment_mwh", "renewable_share", "emissions_tco2", "carbon_intensity_tco2_per_tce",
            "green_electricity_share", "clean_energy_share", "elec_objective_cny", "pypsa_objective_cny",
@@ -106,7 +106,7 @@ def row(park: str, horizon: str, m: dict, peer: dict | None, note: str) -> dict:
     out = {"park": park, "horizon": horizon, "steps": None, "status": m["status"], **m["size"],
            "load_s": m["load_seconds"], "build_s": m["build_seconds"], "handover_s": m["handover_seconds"],
            "solve_s": m["solve_seconds"], "extract_s": m["extract_seconds"], "check_s": m["check_seconds"],
-           "total_s": m["total_seconds"], "floor_solve_s": m["floor_solve_seconds"], "overhead_ratio": overhead,
+           "total_s": m["total_seconds"], "total_cpu_s": m["cpu_seconds"], "floor_solve_s": m["floor_solve_seconds"], "overhead_ratio": overhead,
            "peak_rss_mb": m["peak_rss_mb"], "objective_cny": m["objective_cny"],
            "floor_objective_cny": m["floor_objective_cny"], "mip_gap": m["mip_gap"],
            "import_mwh": k["import_kwh"] / 1e3, "export_mwh": k["export_kwh"] / 1e3,
@@ -176,17 +176,17 @@ def to_markdown(rows: list[dict], about: dict, repeat: int) -> str:
              f"highspy {about['highspy']}, PyPSA {about['pypsa']} (linopy {about['linopy']}); load average "
              f"{about.get('load_average_1_5_15', '?')} at the end; {about['date_utc']} UTC; medians of {repeat}.", "",
              "| park | horizon | status | variables | constraints | binaries | build s | hand-over s | solve s | "
-             "extract s | total s | floor solve s | overhead | peak MB | objective CNY | gap | import MWh | "
+             "extract s | total s | CPU s | floor solve s | overhead | peak MB | objective CNY | gap | import MWh | "
              "renewable share | emissions tCO2 | PyPSA s | ours (elec.) s | PyPSA ratio |",
-             "|" + "---|" * 22]
+             "|" + "---|" * 23]
     for r in rows:
         if r["status"] == "failed":
-            lines.append(f"| {r['park']} | {r['horizon']} | failed |" + " — |" * 19)
+            lines.append(f"| {r['park']} | {r['horizon']} | failed |" + " — |" * 20)
             continue
         lines.append("| " + " | ".join([
             r["park"], r["horizon"], r["status"], _f(r["variables"]), _f(r["constraints"]), _f(r["binaries"]),
             _f(r["build_s"]), _f(r["handover_s"]), _f(r["solve_s"]), _f(r["extract_s"]), _f(r["total_s"]),
-            _f(r["floor_solve_s"]), _f(r["overhead_ratio"], 2), _f(r["peak_rss_mb"], 0), _f(r["objective_cny"], 2),
+            _f(r["total_cpu_s"]), _f(r["floor_solve_s"]), _f(r["overhead_ratio"], 2), _f(r["peak_rss_mb"], 0), _f(r["objective_cny"], 2),
             "LP" if r["mip_gap"] is None else f"{r['mip_gap']:.1e}", _f(r["import_mwh"], 1),
             _f(r["renewable_share"]), _f(r["emissions_tco2"], 1), _f(r.get("pypsa_s")), _f(r.get("elec_total_s")),
             _f(r.get("pypsa_ratio"), 1)]) + " |")
