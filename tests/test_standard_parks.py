@@ -7,6 +7,7 @@ Only the day-ahead parks are solved here (weeks and years run in ``parkdispatch 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -164,3 +165,22 @@ def test_bench_writes_its_tables(tmp_path, capsys):
     assert row["peak_rss_mb"] > 50 and row["variables"] > 0
     text = (out / "bench.md").read_text()
     assert "Machine:" in text and "highspy" in text and "| zhangye | day | optimal |" in text
+
+
+def test_committed_files_are_the_generators_output_and_every_source_matches():
+    """The nine scenario files are what make_standard.py writes from parks.py (no hand edits), and every row of
+    the sources table names the value the definition holds."""
+    sys.path.insert(0, str(STANDARD))
+    try:
+        import make_standard
+        import parks
+    finally:
+        sys.path.remove(str(STANDARD))
+    for park in parks.PARKS:
+        for horizon in make_standard.HORIZONS:
+            committed = yaml.safe_load((STANDARD / f"{park}_{horizon}.yaml").read_text())
+            assert committed == make_standard.scenario(park, horizon), (park, horizon)
+        for path, value, source in parks.SOURCES[park]:
+            assert parks.lookup(parks.PARKS[park], parks.SERIES[park], path) == value, (park, path)
+            assert source
+    assert make_standard.sources_markdown() in (STANDARD / "README.md").read_text()
