@@ -56,13 +56,21 @@ TIANJIN_TOU = {
     "export_cny_per_kwh": 0.3655,
 }
 
+SOLVER = {"time_limit_s": 120, "mip_gap": 0.0001}
+
+
+def _site(name: str, latitude: float, longitude: float, altitude_m: float, site: str, seed: int) -> dict:
+    """The park section and its synthetic weather (generated in 15-minute steps at every horizon)."""
+    return {"park": {"name": name, "latitude": latitude, "longitude": longitude, "timezone": "Asia/Shanghai",
+                     "altitude_m": altitude_m},
+            "weather": {"synthetic": {"site": site, "seed": seed, "generate_step_minutes": 15}}}
+
+
 # Each park: the scenario without horizon; series are {"column": NAME} placeholders that
 # make_standard.py points at the horizon's CSV file.
 PARKS: dict[str, dict] = {
     "dezhou": {
-        "park": {"name": "Dezhou Tianqu standard park", "latitude": 37.4, "longitude": 116.3,
-                 "timezone": "Asia/Shanghai", "altitude_m": 20},
-        "weather": {"synthetic": {"site": "dezhou", "seed": 11, "generate_step_minutes": 15}},
+        **_site("Dezhou Tianqu standard park", 37.4, 116.3, 20, "dezhou", seed=11),
         "tariff": SHANDONG_TOU,
         "grid": {"import_limit_kw": 250_000, "export_limit_kw": 30_000, "emission_factor_tco2_per_mwh": 0.61},
         "assets": [
@@ -98,12 +106,10 @@ PARKS: dict[str, dict] = {
         "targets": {"non_fossil_share_min": 0.14,
                     "green_electricity_share_min": {"value": 0.42, "penalty_cny_per_kwh": 0.05}},
         "objective": {"carbon_price_cny_per_tco2": 60},
-        "solver": {"time_limit_s": 120, "mip_gap": 0.0001},
+        "solver": SOLVER,
     },
     "zhangye": {
-        "park": {"name": "Zhangye standard park", "latitude": 38.9, "longitude": 100.5,
-                 "timezone": "Asia/Shanghai", "altitude_m": 1480},
-        "weather": {"synthetic": {"site": "zhangye", "seed": 12, "generate_step_minutes": 15}},
+        **_site("Zhangye standard park", 38.9, 100.5, 1480, "zhangye", seed=12),
         "tariff": GANSU_TOU,
         "grid": {"import_limit_kw": 80_000, "export_limit_kw": 0, "emission_factor_tco2_per_mwh": 0.61},
         "assets": [
@@ -124,16 +130,15 @@ PARKS: dict[str, dict] = {
             {"name": "h2tank", "kind": "hydrogen_storage", "capacity_kg": 4_000, "end_rule": "equal_initial"},
             {"name": "h2_offtake", "kind": "hydrogen_demand", "demand_kg_per_h": 150, "grey_purchase_cny_per_kg": 30},
         ],
-        "targets": {"clean_energy_share_min": 0.80, 
-                    "green_purchases": [{"name": "gec", "kind": "certificate", "price_cny_per_mwh": 5.0, "max_mwh": 1_000_000}]},
+        "targets": {"clean_energy_share_min": 0.80,
+                    "green_purchases": [{"name": "gec", "kind": "certificate", "price_cny_per_mwh": 5.0,
+                                         "max_mwh": 1_000_000}]},
         "accounting": {"grid_emission_factor_tco2_per_mwh": 0.8325, "electricity_tce_method": "calorific"},
         "objective": {"carbon_price_cny_per_tco2": 0},
-        "solver": {"time_limit_s": 120, "mip_gap": 0.0001},
+        "solver": SOLVER,
     },
     "teda": {
-        "park": {"name": "TEDA East District standard park", "latitude": 39.0, "longitude": 117.7,
-                 "timezone": "Asia/Shanghai", "altitude_m": 5},
-        "weather": {"synthetic": {"site": "tianjin", "seed": 13, "generate_step_minutes": 15}},
+        **_site("TEDA East District standard park", 39.0, 117.7, 5, "tianjin", seed=13),
         "tariff": TIANJIN_TOU,
         "grid": {"import_limit_kw": 400_000, "export_limit_kw": 20_000, "emission_factor_tco2_per_mwh": 0.6008},
         "assets": [
@@ -161,7 +166,7 @@ PARKS: dict[str, dict] = {
         ],
         "accounting": {"grid_emission_factor_tco2_per_mwh": 0.8325},
         "objective": {"carbon_price_cny_per_tco2": 200, "emissions_basis": "national_method"},
-        "solver": {"time_limit_s": 120, "mip_gap": 0.0001},
+        "solver": SOLVER,
     },
 }
 
