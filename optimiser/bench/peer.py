@@ -153,5 +153,5 @@ def solve_pypsa(scenario: Scenario) -> dict:
     seconds = time.perf_counter() - t0
     if status != "ok":
         raise RuntimeError(f"PyPSA: {status} ({condition})")
-    return {"seconds": seconds, "objective_cny": float(n.objective),
-            "binaries": int(len(paying))}
+    return {"seconds": seconds, "objective_cny": float(n.objective), "binaries": int(len(paying)),
+            "status": f"{status}, {condition}"}

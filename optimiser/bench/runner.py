@@ -66,9 +66,11 @@ def _electricity(path: str, repeat: int, peer: str) -> dict:
     reduced = electricity_only(load_scenario(path))
     if peer == "ours":
         m = measure(lambda: reduced, repeat, with_floor=False)
-        return {"seconds": m["total_seconds"], "objective_cny": m["objective_cny"]}
+        return {"seconds": m["total_seconds"], "objective_cny": m["objective_cny"],
+                "status": m["status"] + ("" if m["mip_gap"] is None else f" (gap {m['mip_gap']:.1e})")}
     runs = [solve_pypsa(reduced) for _ in range(repeat + 1)][1:] or [solve_pypsa(reduced)]
-    return {"seconds": statistics.median(r["seconds"] for r in runs), "objective_cny": runs[-1]["objective_cny"]}
+    return {"seconds": statistics.median(r["seconds"] for r in runs), "objective_cny": runs[-1]["objective_cny"],
+            "status": runs[-1]["status"]}
 
 
 def _in_fresh_process(function, *args):
@@ -141,7 +143,8 @@ def run_bench(parks, horizons, repeat: int, folder: Path = STANDARD, peer: bool 
                     result = {who: _in_fresh_process(_electricity, path, repeat, who) for who in ("ours", "pypsa")}
                     a, b = result["ours"]["objective_cny"], result["pypsa"]["objective_cny"]
                     if abs(a - b) > OBJECTIVE_RTOL * max(abs(a), abs(b), 1.0):
-                        note = f"objectives differ: ours {a:.6f}, PyPSA {b:.6f}"
+                        note = (f"objectives differ: ours {a:.2f} ({result['ours']['status']}), "
+                                f"PyPSA {b:.2f} ({result['pypsa']['status']})")
                 except ImportError as exc:
                     note = f"PyPSA not available ({exc})"
                 except Exception as exc:  # report the peer's failure in the table, keep benchmarking
