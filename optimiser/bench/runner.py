@@ -68,7 +68,7 @@ def _electricity(path: str, repeat: int, peer: str) -> dict:
         m = measure(lambda: reduced, repeat, with_floor=False)
         return {"seconds": m["total_seconds"], "objective_cny": m["objective_cny"],
                 "status": m["status"] + ("" if m["mip_gap"] is None else f" (gap {m['mip_gap']:.1e})")}
-    runs = [solve_pypsa(reduced) for _ in range(repeat + 1)][1:] or [solve_pypsa(reduced)]
+    runs = [solve_pypsa(reduced) for _ in range(repeat + 1)][1 if repeat else 0:]  # as measure(): warm-up dropped
     return {"seconds": statistics.median(r["seconds"] for r in runs), "objective_cny": runs[-1]["objective_cny"],
             "status": runs[-1]["status"]}
 
