@@ -49,6 +49,10 @@ def floor(dispatch: Dispatch, mip_gap: float, time_limit_s: float) -> dict[str, 
 
 def measure(make_scenario: Callable[[], Scenario], repeat: int, with_floor: bool = True) -> dict:
     """Medians over ``repeat`` runs (after a warm-up) of the stages, the whole run and the floor."""
+    import highspy  # noqa: F401  (imports outside the clock, also for a single run without warm-up)
+    import pyomo.environ  # noqa: F401
+    import xarray  # noqa: F401
+
     runs, floors = [], []
     for i in range(repeat + 1):  # the first run warms up imports and caches
         scenario = make_scenario()
