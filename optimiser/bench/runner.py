@@ -177,7 +177,8 @@ def _f(value, digits: int = 3) -> str:
 def to_markdown(rows: list[dict], about: dict, repeat: int) -> str:
     lines = [f"Machine: {about['cpu']}, {about['cores']} cores; Python {about['python']}, Pyomo {about['pyomo']}, "
              f"highspy {about['highspy']}, PyPSA {about['pypsa']} (linopy {about['linopy']}); load average "
-             f"{about.get('load_average_1_5_15', '?')} at the end; {about['date_utc']} UTC; medians of {repeat}.", "",
+             f"{about.get('load_average_1_5_15', '?')} at the end; {about['date_utc']} UTC; "
+             + (f"medians of {repeat} after a warm-up." if repeat else "one run each, no warm-up."), "",
              "| park | horizon | status | variables | constraints | binaries | build s | hand-over s | solve s | "
              "extract s | total s | CPU s | floor solve s | overhead | peak MB | objective CNY | gap | import MWh | "
              "renewable share | emissions tCO2 | PyPSA s | ours (elec.) s | PyPSA ratio |",
