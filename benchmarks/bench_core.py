@@ -32,17 +32,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import highspy
 import numpy as np
 import pandas as pd
 import yaml
 
+from optimiser.bench.measure import STAGES, measure
 from optimiser.pareto import pareto_front
-from optimiser.run import Dispatch, check
+from optimiser.run import Dispatch
 from optimiser.scenario import load_scenario, scenario_from_dict
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("build_seconds", "handover_seconds", "solve_seconds", "extract_seconds")
 
 
 def year_scenario(export_cny_per_kwh: float = 0.30) -> dict:
@@ -114,46 +113,6 @@ def multi_week_scenario(folder: Path, days: int = 7):
     path = folder / "week.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return lambda: load_scenario(path)
-
-
-def floor(dispatch: Dispatch, mip_gap: float, time_limit_s: float) -> dict[str, float]:
-    """HiGHS alone on the run's final model: read its MPS file and solve it."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = str(Path(folder) / "model.mps")
-        dispatch.seam.highs.writeModel(path)
-        highs = highspy.Highs()
-        highs.setOptionValue("output_flag", False)
-        highs.setOptionValue("mip_rel_gap", mip_gap)
-        highs.setOptionValue("time_limit", time_limit_s)
-        t0 = time.perf_counter()
-        highs.readModel(path)
-        t1 = time.perf_counter()
-        highs.run()
-        t2 = time.perf_counter()
-    return {"read_seconds": t1 - t0, "solve_seconds": t2 - t1, "objective": highs.getInfo().objective_function_value}
-
-
-def measure(make_scenario, repeat: int) -> dict:
-    runs, floors = [], []
-    for i in range(repeat + 1):  # the first run warms up imports and caches
-        scenario = make_scenario()
-        t0 = time.perf_counter()
-        dispatch = Dispatch(scenario)
-        result = check(dispatch.solve())
-        total = time.perf_counter() - t0
-        if i:
-            runs.append({**{k: result.summary["timings"][k] for k in STAGES}, "total_seconds": total,
-                         "check_seconds": result.summary["timings"]["check_seconds"]})
-            floors.append(floor(dispatch, scenario.solver.mip_gap, scenario.solver.time_limit_s))
-    out = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-    out["floor_read_seconds"] = statistics.median(f["read_seconds"] for f in floors)
-    out["floor_solve_seconds"] = statistics.median(f["solve_seconds"] for f in floors)
-    out["size"] = result.summary["model_size"]
-    out["objective_cny"] = result.summary["objective_cny"]
-    out["floor_objective_cny"] = floors[-1]["objective"]
-    out["mip_gap"] = result.summary["mip_gap"]
-    out["lazy"] = result.summary["exclusivity_binaries"]
-    return out
 
 
 def measure_pareto(repeat: int, points: int = 10, basis: str = "grid_factor") -> dict:

@@ -135,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on [127.0.0.1: this machine only]")
     serve.add_argument("--port", type=int, default=8080, help="port [8080]")
 
+    _add_bench_command(commands)
+
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
@@ -158,6 +160,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .operations.commands import run_replay
 
         return run_replay(args)
+    if args.command == "bench":
+        from .bench.runner import run_command as run_bench
+
+        return run_bench(args)
     if args.command in ("day-ahead", "intraday", "history"):
         from .operations.commands import run_operation
 
@@ -235,6 +241,21 @@ def _add_sweep_commands(commands) -> None:
     sweep.add_argument("--sensitivity", metavar="PARAM[,KPI]", help="sensitivity line [first numeric parameter, objective_cny]")
     report = commands.add_parser("sweep-report", help="best cases per KPI and the Pareto-efficient set of a sweep")
     report.add_argument("out", help="a sweep's output directory")
+
+
+def _add_bench_command(commands) -> None:
+    from .bench import HORIZONS, PARKS, STANDARD
+
+    bench = commands.add_parser("bench", help="benchmark the standard parks (day, week, year) against HiGHS alone "
+                                "and PyPSA: bench.md, bench.csv")
+    bench.add_argument("--parks", nargs="+", default=list(PARKS), metavar="PARK", help=f"[{' '.join(PARKS)}]")
+    bench.add_argument("--horizons", nargs="+", default=list(HORIZONS), metavar="HORIZON",
+                       help=f"[{' '.join(HORIZONS)}]")
+    bench.add_argument("--repeat", type=int, default=3, help="timed runs per case after a warm-up; medians [3]")
+    bench.add_argument("--out", required=True, help="output directory for bench.md and bench.csv")
+    bench.add_argument("--overwrite", action="store_true", help="replace a previous bench output in --out")
+    bench.add_argument("--no-peer", action="store_true", help="skip the PyPSA comparison")
+    bench.add_argument("--scenarios", default=str(STANDARD), help="folder of the standard park files [%(default)s]")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,6 +28,10 @@ class SyntheticWeather(BaseModel):
         default_factory=dict,
         description="calibration overrides, e.g. annual_ghi_kwh_m2, mean_wind_speed_m_s, weibull_shape",
     )
+    generate_step_minutes: Literal[15, 60] | None = Field(
+        None, description="generate at this step [min] and resample to the horizon's (15 for an hourly year "
+                          "whose weather is that of the same park's 15-minute days); default: the horizon's step",
+    )
 
 
 class WeatherFile(BaseModel):
@@ -65,7 +69,13 @@ def load_weather(weather: Weather, park, index: pd.DatetimeIndex, step_minutes: 
 
     if weather.synthetic is not None:
         spec = weather.synthetic
-        frame, _ = site_weather(spec.site, index[0], len(index), step_minutes, seed=spec.seed, **spec.overrides)
+        fine = spec.generate_step_minutes or step_minutes
+        if step_minutes % fine:
+            raise ValueError(f"synthetic.generate_step_minutes {fine} does not divide the horizon's step {step_minutes}")
+        frame, _ = site_weather(spec.site, index[0], len(index) * (step_minutes // fine), fine, seed=spec.seed,
+                                **spec.overrides)
+        if fine != step_minutes:
+            frame = resample_weather(frame, step_minutes)
         frame.attrs["synthetic"] = True
         return frame
     spec = weather.file
