@@ -54,6 +54,20 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text}: not a number") from None
 
 
+def _output_options(command: argparse.ArgumentParser, plot: str) -> None:
+    """``--out``, ``--overwrite`` and ``--no-plot`` of a command that writes an output folder."""
+    command.add_argument("--out", required=True, help="output directory (must not exist or be empty, unless --overwrite)")
+    command.add_argument("--overwrite", action="store_true",
+                         help="replace a previous parkdispatch output in --out (never any other folder)")
+    command.add_argument("--no-plot", action="store_true", help=f"skip {plot}")
+
+
+def _solver_options(command: argparse.ArgumentParser, time_limit_help: str) -> None:
+    """``--time-limit`` and ``--mip-gap``, overriding the scenario's solver section."""
+    command.add_argument("--time-limit", type=_seconds, metavar="SECONDS", help=time_limit_help)
+    command.add_argument("--mip-gap", type=_gap, metavar="GAP", help="relative MIP gap (overrides the scenario)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="parkdispatch", description="Dispatch optimiser for zero-carbon industrial parks.")
     parser.add_argument("--version", action="version", version=f"parkdispatch {__version__}")
@@ -61,27 +75,20 @@ def main(argv: list[str] | None = None) -> int:
 
     run = commands.add_parser("run", help="optimise a scenario and write dispatch.csv, dispatch.nc, summary.json, dispatch.png")
     run.add_argument("scenario", help="scenario YAML file")
-    run.add_argument("--out", required=True, help="output directory (must not exist or be empty, unless --overwrite)")
-    run.add_argument("--overwrite", action="store_true", help="replace a previous parkdispatch output in --out (never any other folder)")
-    run.add_argument("--time-limit", type=_seconds, metavar="SECONDS", help="solver time limit (overrides the scenario)")
-    run.add_argument("--mip-gap", type=_gap, metavar="GAP", help="relative MIP gap (overrides the scenario)")
-    run.add_argument("--no-plot", action="store_true", help="skip dispatch.png")
+    _output_options(run, "dispatch.png")
+    _solver_options(run, "solver time limit (overrides the scenario)")
     run.add_argument("--verbose", action="store_true", help="show the HiGHS log")
     run.add_argument("--quiet", action="store_true", help="no progress lines (shown on a terminal otherwise)")
 
     forecast = commands.add_parser("forecast", help="write the scenario's input series (from weather where given) and a plot")
     forecast.add_argument("scenario", help="scenario YAML file")
-    forecast.add_argument("--out", required=True, help="output directory (must not exist or be empty, unless --overwrite)")
-    forecast.add_argument("--overwrite", action="store_true", help="replace a previous parkdispatch output in --out (never any other folder)")
-    forecast.add_argument("--no-plot", action="store_true", help="skip forecast.png")
+    _output_options(forecast, "forecast.png")
 
     pareto = commands.add_parser("pareto", help="cost-vs-emissions front (epsilon constraint): pareto.csv, pareto.json, pareto.png")
     pareto.add_argument("scenario", help="scenario YAML file")
     pareto.add_argument("--points", type=_points, default=5, help="number of points from min emissions to min cost, 2-1000 [5]")
-    pareto.add_argument("--out", required=True, help="output directory (must not exist or be empty, unless --overwrite)")
-    pareto.add_argument("--overwrite", action="store_true", help="replace a previous parkdispatch output in --out (never any other folder)")
+    _output_options(pareto, "pareto.png")
     pareto.add_argument("--time-limit", type=_seconds, metavar="SECONDS", help="solver time limit per point")
-    pareto.add_argument("--no-plot", action="store_true", help="skip pareto.png")
     pareto.add_argument("--quiet", action="store_true", help="no progress lines (shown on a terminal otherwise)")
 
     _add_sweep_commands(commands)
@@ -103,8 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     for job in (day_ahead, intraday):
         job.add_argument("--store", help="state store: SQLite file path or database URL [$PARKDISPATCH_STORE or "
                          "~/.local/state/parkdispatch/store.sqlite]")
-        job.add_argument("--time-limit", type=float, metavar="SECONDS", help="solver time limit (overrides the scenario)")
-        job.add_argument("--mip-gap", type=float, metavar="GAP", help="relative MIP gap (overrides the scenario)")
+        _solver_options(job, "solver time limit (overrides the scenario)")
         job.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
                          help="wait this long for another job's store lock, then exit 6 [60]")
         job.add_argument("--forecast-fallback", choices=("error", "persistence"), default="error",
@@ -120,11 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                         "[kW] (repeatable); default: its capacity_kw, else its highest actual value over the days")
     replay.add_argument("--store", help="state store to start from (read only: the end state of the day before "
                         "--start and the month-to-date peak)")
-    replay.add_argument("--out", required=True, help="output directory (must not exist or be empty, unless --overwrite)")
-    replay.add_argument("--overwrite", action="store_true", help="replace a previous parkdispatch output in --out")
-    replay.add_argument("--time-limit", type=_seconds, metavar="SECONDS", help="solver time limit per solve")
-    replay.add_argument("--mip-gap", type=_gap, metavar="GAP", help="relative MIP gap (overrides the scenario)")
-    replay.add_argument("--no-plot", action="store_true", help="skip replay.png")
+    _output_options(replay, "replay.png")
+    _solver_options(replay, "solver time limit per solve")
     replay.add_argument("--quiet", action="store_true", help="no line per settled day on standard error")
     history = commands.add_parser("history", help="runs in the state store: dates, status, objective, flags")
     history.add_argument("--store", help="state store (as for day-ahead)")
