@@ -224,6 +224,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     print(f"seconds: build {t['build_seconds']:.3f}, hand-over {t['handover_seconds']:.3f}, "
           f"solve {t['solve_seconds']:.3f}, extract {t['extract_seconds']:.3f}, check {t['check_seconds']:.3f}")
     print(f"outputs in {out}")
+    for warning in s.get("warnings", []):  # the LP relaxation's use (solver.binaries: never)
+        print(f"warning: {warning}", file=sys.stderr)
     if result.status != "optimal":
         gap = s["mip_gap"]
         raise SolverError(f"time limit reached: the schedule in {out} is the best found"

@@ -39,3 +39,26 @@ def test_commitment_status_is_relaxed_and_its_fraction_reported(step_minutes):
     assert use["fractional_status"] == {"ely": {"fractional_steps": 60 // step_minutes,
                                                 "largest_fraction": pytest.approx(0.5, abs=1e-6)}}
     assert any(w.startswith("check: ely.on = 0.5 is not 0 or 1") for w in lp.summary["warnings"])
+
+
+def test_run_prints_the_relaxation_warnings(tmp_path, capsys):
+    """``parkdispatch run`` on the LP relaxation writes summary.json with the warnings and prints them."""
+    import json
+
+    import yaml
+
+    from builders import small_scenario
+    from optimiser.cli import main
+
+    raw = small_scenario(1, 60, tariff={"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.0},
+                         solver={"binaries": "never"},
+                         assets=[{"name": "ely", "kind": "electrolyser", "power_kw": 100, "kwh_per_kg": 50,
+                                  "min_load_fraction": 0.5},
+                                 {"name": "station", "kind": "hydrogen_demand", "demand_kg_per_h": 0.5,
+                                  "grey_purchase_cny_per_kg": 100}])
+    path = tmp_path / "lp.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--no-plot", "--quiet"]) == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["objective_cny"] == pytest.approx(25.0, abs=1e-6)
+    assert "warning: LP relaxation: ely has a fractional on/off status at 1 steps" in capsys.readouterr().err
