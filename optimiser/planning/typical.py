@@ -5,8 +5,9 @@
 1. every input series of the scenario (demand, availability, prices, factors, COPs, ...) is
    cut into D days and clustered into K typical days by tsam (Kotzur et al., Renewable Energy
    117, 2018; ``method``: ``hierarchical`` [default, medoids: real days], ``k_means``
-   [centroids], ``k_medoids``, ``averaging``; tsam rescales the typical days so that each
-   series keeps its yearly mean). A horizon with K = D is not clustered;
+   [centroids], ``k_medoids``, ``averaging``; not rescaled: a medoid stays a real day, so the
+   represented year's energies differ from the calendar's by the clustering error). A horizon
+   with K = D is not clustered;
 2. the model is built on the K typical days (K x N steps), each step weighted by the number of
    calendar days its typical day represents: costs, emissions, the emissions cap, share
    targets and direct-supply rules, green-purchase and curtailment volumes, and the demand
