@@ -113,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         _solver_options(job, "solver time limit (overrides the scenario)")
         job.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
                          help="wait this long for another job's store lock, then exit 6 [60]")
+        job.add_argument("--weather-forecast", metavar="FILE", help="weather forecast file for the day, read as the "
+                         "scenario's weather.file (same format and options, dated): PV and wind from it")
         job.add_argument("--forecast-fallback", choices=("error", "persistence"), default="error",
                          help="forecast steps missing from a CSV: exit 2, or fill from an earlier day, flagged [error]")
     replay = commands.add_parser("replay", help="replay day-ahead and intraday over past days against actuals: "

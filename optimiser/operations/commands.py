@@ -30,14 +30,16 @@ def run_operation(args: argparse.Namespace) -> int:
 
         at = parse_at(args.at)
         job = intraday(args.scenario, at, Store(args.store), time_limit_s=args.time_limit, mip_gap=args.mip_gap,
-                       wait_s=args.wait, forecast_fallback=args.forecast_fallback, measured=args.measured)
+                       wait_s=args.wait, forecast_fallback=args.forecast_fallback, measured=args.measured,
+                       weather_forecast=args.weather_forecast)
         label = f"intraday at {at.isoformat()}"
     else:
         from .dayahead import day_ahead
 
         operating_date = parse_date(args.date)
         job = day_ahead(args.scenario, operating_date, Store(args.store), time_limit_s=args.time_limit,
-                        mip_gap=args.mip_gap, wait_s=args.wait, forecast_fallback=args.forecast_fallback)
+                        mip_gap=args.mip_gap, wait_s=args.wait, forecast_fallback=args.forecast_fallback,
+                        weather_forecast=args.weather_forecast)
         label = f"day-ahead {operating_date}"
     s = job.result.summary
     print(f"{label}: run {job.run_id}, schedule version {job.version}: {s['status_detail']}, "

@@ -29,6 +29,7 @@ from .horizon_end import end_values, marginal_states, relaxed_misses
 from .relax import solve_or_relax
 from .month_peak import NAME as MONTH_PEAK, month_peak_kw, with_month_peak
 from .state import apply_state, end_state, fractional_status
+from .weather_forecast import use_weather_forecast
 from .store import Outcome, Store
 
 TOTALS_YEAR = ("import_kwh", "export_kwh", "demand_kwh", "renewable_generation_kwh", "curtailment_kwh",
@@ -107,10 +108,12 @@ def running_totals(summary: dict, operating_date: date, previous: dict[str, tupl
 
 
 def day_ahead(scenario_path: str | Path, operating_date: date, store: Store, time_limit_s: float | None = None,
-              mip_gap: float | None = None, wait_s: float = 60.0, forecast_fallback: str = "error") -> JobResult:
+              mip_gap: float | None = None, wait_s: float = 60.0, forecast_fallback: str = "error",
+              weather_forecast: str | Path | None = None) -> JobResult:
     """Solve, check and store ``operating_date``'s schedule (see module doc); raise a
     :class:`ParkDispatchError` (recorded on the run) on failure. ``forecast_fallback``: ``error`` or
-    ``persistence`` for missing forecast steps (:mod:`.fallback`)."""
+    ``persistence`` for missing forecast steps (:mod:`.fallback`); ``weather_forecast``: a weather file
+    in place of the scenario's (:mod:`.weather_forecast`)."""
     def solve_day(scenario: Scenario) -> RunResult:
         dispatch = Dispatch(scenario)
         result = solve_checked(dispatch, time_limit_s, mip_gap)
@@ -121,16 +124,21 @@ def day_ahead(scenario_path: str | Path, operating_date: date, store: Store, tim
         return solve_or_relax(scenario, solve_day)
 
     return stored_job("day-ahead", scenario_path, operating_date, store, solve, wait_s,
-                      prepare=forecast_prepare(forecast_fallback, Path(scenario_path).parent, store, operating_date))
+                      prepare=forecast_prepare(forecast_fallback, Path(scenario_path).parent, store, operating_date,
+                                               weather_forecast=weather_forecast))
 
 
-def forecast_prepare(fallback: str, base_dir: Path, store: Store, operating_date: date, then=None):
-    """The ``prepare`` step of a job: ``then(raw)`` if given, then the forecast fallback (:mod:`.fallback`)."""
+def forecast_prepare(fallback: str, base_dir: Path, store: Store, operating_date: date, then=None,
+                     weather_forecast: str | Path | None = None):
+    """The ``prepare`` step of a job: ``then(raw)`` if given, the weather forecast file if given
+    (:mod:`.weather_forecast`), then the forecast fallback (:mod:`.fallback`)."""
     if fallback not in ("error", "persistence"):
         raise ScenarioError(f"--forecast-fallback = {fallback!r}: must be 'error' or 'persistence'")
+    weather = use_weather_forecast(weather_forecast) if weather_forecast is not None else None
 
     def prepare(raw: dict) -> list[str]:
         flags = then(raw) if then is not None else []
+        flags += weather(raw) if weather is not None else []
         return flags + (fill_missing(raw, base_dir, store, operating_date) if fallback == "persistence" else [])
 
     return prepare

@@ -134,10 +134,11 @@ def steps_before(scenario: Scenario, at: pd.Timestamp) -> int:
 
 def intraday(scenario_path: str | Path, at: pd.Timestamp, store: Store, time_limit_s: float | None = None,
              mip_gap: float | None = None, wait_s: float = 60.0, forecast_fallback: str = "error",
-             measured: str | Path | None = None, now: pd.Timestamp | None = None) -> JobResult:
+             measured: str | Path | None = None, now: pd.Timestamp | None = None,
+             weather_forecast: str | Path | None = None) -> JobResult:
     """Re-optimise the day of ``at`` from ``at`` on and store it as the day's current intraday schedule
     (``forecast_fallback`` as for :func:`~.dayahead.day_ahead`; ``measured``: a STATE.json taken at
-    ``at``, not after ``now``, :mod:`.measured`)."""
+    ``at``, not after ``now``, :mod:`.measured`; ``weather_forecast`` as for day-ahead)."""
     from .dayahead import forecast_prepare, read_raw
 
     raw, _ = read_raw(scenario_path)
@@ -178,4 +179,4 @@ def intraday(scenario_path: str | Path, at: pd.Timestamp, store: Store, time_lim
 
     return stored_job("intraday", scenario_path, operating_date, store, solve, wait_s, note=f" at {at.isoformat()}",
                       prepare=forecast_prepare(forecast_fallback, Path(scenario_path).parent, store, operating_date,
-                                               then=prepare))
+                                               then=prepare, weather_forecast=weather_forecast))
