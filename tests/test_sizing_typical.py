@@ -120,3 +120,30 @@ def test_sizing_json_and_summary_say_typical_periods(tmp_path, capsys):
     assert summary["typical_periods"]["days"] == 2 and summary["typical_periods"]["method"] == "k_medoids"
     assert written["capacities"]["lfp.energy_kwh"]["capacity"] == pytest.approx(3600.0, abs=1e-5)
     assert summary["horizon"]["steps"] == 96
+
+
+def test_bundled_typical_sizing_scenario():
+    """``dezhou_sizing_typical.yaml`` is ``dezhou_sizing_year.yaml`` with 12 typical days (nothing else differs);
+    it sizes every decision within its bounds over the calendar year, keeps the brown-field PV, beats the
+    park as it stands, and the reconstructed battery and tank levels stay within their chosen capacities
+    at every hour of the year."""
+    from pathlib import Path
+
+    from optimiser.scenario import load_scenario
+
+    folder = Path(__file__).resolve().parents[1] / "scenarios" / "planning"
+    typical, year = (load_scenario(folder / f"dezhou_sizing_{name}.yaml") for name in ("typical", "year"))
+    raw = typical.raw
+    assert raw["horizon"].pop("typical_periods") == {"days": 12, "method": "hierarchical"}
+    assert raw == year.raw
+    r = optimise(typical)
+    report = r.summary["sizing"]
+    assert report["typical_periods"] == {"days": 12, "method": "hierarchical", "calendar_days": 365}
+    assert report["represented_years"] == 1.0 and r.dataset.sizes["time"] == 8760
+    for key, c in report["capacities"].items():
+        assert c["min"] - 1e-6 <= c["capacity"] <= c["max"] + 1e-6, key
+    assert report["capacities"]["pv.capacity_kw"]["capacity"] >= 8000 - 1e-6
+    assert report["total_cny_per_year"] < report["reference"]["total_cny_per_year"]
+    assert sorted(r.summary["typical_periods"]["seasonal_stores"]) == ["h2_tank", "lfp"]
+    for name, level, key in (("lfp", "soc_kwh", "lfp.energy_kwh"), ("h2_tank", "level_kg", "h2_tank.capacity_kg")):
+        assert asset_flows(r.dataset, name)[level].max() <= report["capacities"][key]["capacity"] * (1 + 1e-9) + 1e-6
