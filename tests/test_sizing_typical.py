@@ -61,14 +61,14 @@ def test_identical_days_one_typical_day_sizes_as_the_full_year(step_minutes):
         assert r.summary["sizing"]["reference"]["objective_cny"] == pytest.approx(3 * 13600.0, rel=1e-9)
 
 
-def seasonal(step_minutes: int, typical: dict | None) -> dict:
+def seasonal(step_minutes: int, typical: dict | None, b: float = 0.2, **fractions) -> dict:
     """Two sunny days (PV 300 kW in hours 6-17, none at night) then two dark ones; 100 kW load; import
-    1.0 CNY/kWh, no export; a lossless 1000 kW store (cyclic) whose energy costs 0.2 CNY/kWh-day."""
+    1.0 CNY/kWh, no export; a lossless 1000 kW store (cyclic) whose energy costs ``b`` CNY/kWh-day."""
     sunny = [0.0] * 6 + [300.0] * 12 + [0.0] * 6
     pv = days([sunny] * 2 + [[0.0] * 24] * 2, step_minutes)
     assets = [{"name": "load", "kind": "demand", "demand_kw": 100}, {"name": "pv", "kind": "pv", "available_kw": pv},
-              store(power_kw=1000, charge_efficiency=1.0)]
-    plan = sizing({"lfp.energy_kwh": {"existing": 0, "max": 10000, **per_day(0.2)}})
+              store(power_kw=1000, charge_efficiency=1.0, **fractions)]
+    plan = sizing({"lfp.energy_kwh": {"existing": 0, "max": 10000, **per_day(b)}})
     return calendar(4, step_minutes, assets, plan, typical, {"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.0})
 
 
@@ -103,6 +103,22 @@ def test_seasonal_store_sized_by_what_it_carries_between_days(step_minutes):
     assert daily.summary["objective_cny"] == pytest.approx(5760.0, rel=1e-9)
     assert capacity(daily, "lfp.energy_kwh") == pytest.approx(1200.0, abs=1e-5)
     assert asset_flows(daily.dataset, "lfp")["soc_kwh"].max() <= 1200.0 + 1e-6
+
+
+@pytest.mark.parametrize("step_minutes", [15, 60])
+def test_sized_seasonal_store_keeps_its_level_fractions(step_minutes):
+    """The same case with the level kept within 10-90 % of E and b = 0.15: the 3600 kWh the store must span
+    (as above) are 80 % of E, so E* = 4500 kWh (each kWh of c saves 2 CNY and needs 2.5 kWh of E costing
+    4 x 0.15 x 2.5 = 1.5): 7200 - 4800 + 0.6 x 4500 = 5100 CNY. The reconstructed level stays within
+    [450, 4050] kWh at every step: the lower rows too are written with the sized capacity."""
+    fractions = {"min_soc_fraction": 0.1, "max_soc_fraction": 0.9}
+    full = optimise(scenario_from_dict(seasonal(step_minutes, None, 0.15, **fractions)))
+    linked = optimise(scenario_from_dict(seasonal(step_minutes, {"days": 2}, 0.15, **fractions)))
+    for r in (full, linked):
+        assert r.summary["objective_cny"] == pytest.approx(5100.0, rel=1e-9)
+        assert capacity(r, "lfp.energy_kwh") == pytest.approx(4500.0, abs=1e-5)
+    level = asset_flows(linked.dataset, "lfp")["soc_kwh"]
+    assert level.min() == pytest.approx(450.0, abs=1e-6) and level.max() == pytest.approx(4050.0, abs=1e-6)
 
 
 def test_sizing_json_and_summary_say_typical_periods(tmp_path, capsys):
