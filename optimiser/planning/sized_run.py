@@ -31,9 +31,9 @@ from ..errors import InfeasibleError, SolutionCheckError
 from ..lazy import LinearExpression, pyo
 from ..progress import SILENT, Progress
 from ..run import Dispatch, RunResult
-from .typical import aggregate, on_calendar
 from .sizing import (Decision, annual_costs, capacity_owner, comparison, decisions, represented_years,
                      with_capacities)
+from .typical import aggregate, on_calendar
 
 
 def add_capacity(model, ctx, upper, decisions_: list[Decision], weight: float) -> None:
