@@ -125,10 +125,8 @@ class LinkedStore:
         order_list = order.tolist()
         block.add_component(f"inter_{label}_link", pyo.Constraint(list(range(len(order))), rule=lambda b, d: (
             inter[d + 1] == day_keep * inter[d] + s[last[order_list[d]]]), doc="inter-period level over the calendar"))
-        block.add_component(f"inter_{label}_low", pyo.Constraint(list(range(len(order))), rule=lambda b, d: (
-            day_keep * inter[d] + low[order_list[d]] >= lo), doc="reconstructed level >= its minimum at every step"))
-        block.add_component(f"inter_{label}_high", pyo.Constraint(list(range(len(order))), rule=lambda b, d: (
-            retention * inter[d] + high[order_list[d]] <= hi), doc="reconstructed level <= its maximum at every step"))
+        self._bound_rows(lo, True)
+        self._bound_rows(hi, False)
         end = len(order)
         if self.rule == "cyclic":
             block.add_component(f"end_{label}", pyo.Constraint(expr=inter[0] == inter[end]))
@@ -138,6 +136,38 @@ class LinkedStore:
             block.add_component(f"end_{label}", pyo.Constraint(expr=inter[end] == self.initial))
         elif self.rule == "at_least":
             block.add_component(f"end_{label}", pyo.Constraint(expr=inter[end] >= self.end_min))
+
+    def _bound_rows(self, bound, lower: bool) -> None:
+        """Rows ``inter_<label>_low`` (high): the reconstructed level >= (<=) ``bound`` at every step of each
+        calendar day; ``bound`` a number or a linear expression (a sized capacity); replaces the rows."""
+        block, label, order = self.block, self.label, self.linking.order.tolist()
+        inter = block.component(f"inter_{label}")
+        name = f"inter_{label}_{'low' if lower else 'high'}"
+        block.del_component(name)
+        if lower:
+            keep, deviation = self.retention ** self.linking.steps_per_period, block.component(f"least_{label}")
+            rule = lambda b, d: keep * inter[d] + deviation[order[d]] >= bound  # noqa: E731
+        else:
+            deviation = block.component(f"most_{label}")
+            rule = lambda b, d: self.retention * inter[d] + deviation[order[d]] <= bound  # noqa: E731
+        block.add_component(name, pyo.Constraint(list(range(len(order))), rule=rule, doc=(
+            f"reconstructed level {'>= its minimum' if lower else '<= its maximum'} at every step")))
+
+    def sized(self, variable: str, coef: float, lower: bool, capacity: pyo.Var) -> str | None:
+        """A sized capacity C bounding this store's level ``variable`` (the level, or ``initial_<label>``: the
+        cyclic start) by ``coef`` C (from below if ``lower``): the variable the sizing's generic rows
+        x <= coef C apply to instead, or None if the store's own rows now carry the bound.
+
+        The cyclic start is the midnight level (short-term) or the inter-period level (seasonal). A seasonal
+        store's level variable is the intra-day deviation, which coef C does not bound: its reconstructed-level
+        rows (built with the bound at the largest capacity) are re-written with coef C.
+        """
+        if variable == f"initial_{self.label}":
+            return f"{'inter' if self.seasonal else 'midnight'}_{self.label}"
+        if variable != self.label or not self.seasonal:
+            return variable
+        self._bound_rows(coef * capacity, lower)
+        return None
 
     def calendar_level(self) -> np.ndarray:
         """The level at the end of every step of the calendar year, from the solution [the level's unit]."""

@@ -10,6 +10,13 @@ no rebuild). Each solution is extracted and checked against the park *at the cho
 capacities*: every flow within its asset's bounds at those capacities, the objective
 recomputed as the flows' operating cost plus the capacity cost recomputed from the
 capacities.
+
+Over typical periods (:mod:`optimiser.planning.typical`) the model is the typical days' (weighted
+to the calendar); a seasonal store's level bounds are its reconstructed-level rows
+(:meth:`~optimiser.planning.linking.LinkedStore.sized`: inter-period level plus intra-day
+deviation within the fractions of the sized capacity at every step of the calendar). Each
+solution is expanded to the calendar and checked there, at every calendar step, against the
+calendar scenario at the chosen capacities.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from ..progress import SILENT, Progress
 from ..run import Dispatch, RunResult
 from .sizing import (Decision, annual_costs, capacity_owner, comparison, decisions, represented_years,
                      with_capacities)
+from .typical import aggregate, on_calendar
 
 
 def add_capacity(model, ctx, upper, decisions_: list[Decision], weight: float) -> None:
@@ -43,8 +51,13 @@ def add_capacity(model, ctx, upper, decisions_: list[Decision], weight: float) -
     for d in decisions_:
         owner = capacity_owner(upper, d.asset)
         assets = model.grid if d.asset == "grid" else model.asset[d.asset]
+        store = None if ctx.periods is None else ctx.periods.stores.get(d.asset)  # typical periods: linked levels
         for limit in owner.capacity_limits(d.field, ctx.dt_h):
-            var = assets.component(limit.variable)
+            name = limit.variable if store is None else store.sized(limit.variable, float(limit.coef), limit.lower,
+                                                                     block.capacity[d.key])
+            if name is None:
+                continue
+            var = assets.component(name)
             elements = list(var.items()) if var.is_indexed() else [("start", var)]
             coefs = np.broadcast_to(np.asarray(limit.coef, dtype=float), (len(elements),)).tolist()
             for (i, x), c in zip(elements, coefs):
@@ -52,7 +65,7 @@ def add_capacity(model, ctx, upper, decisions_: list[Decision], weight: float) -
                     x.setlb(c * d.min)
                     if c == 0.0:
                         continue
-                index.append((d.key, limit.variable, "min" if limit.lower else "max", i))
+                index.append((d.key, name, "min" if limit.lower else "max", i))
                 rows.append((x, c, block.capacity[d.key], limit.lower))
 
     def rule(b, *i):
@@ -85,7 +98,14 @@ class SizingRun:
     def __init__(self, scenario, verbose: bool = False, progress: Progress = SILENT):
         self.scenario, self.decisions = scenario, decisions(scenario)
         self.weight = represented_years(scenario)
-        upper = with_capacities(scenario, {d.key: d.max for d in self.decisions})
+        self.typical = None  # (calendar scenario, aggregation) of a typical-period scenario
+        modelled = scenario
+        if scenario.horizon.typical_periods is not None:
+            progress.stage(f"aggregating {scenario.horizon.steps} steps into "
+                           f"{scenario.horizon.typical_periods.days} typical days")
+            modelled, *self.typical = aggregate(scenario)
+        self.modelled = modelled
+        upper = with_capacities(modelled, {d.key: d.max for d in self.decisions})
         self.dispatch = Dispatch(upper, verbose, progress=progress,
                                  extend=lambda model, ctx, ports: add_capacity(model, ctx, upper, self.decisions,
                                                                                self.weight))
@@ -106,8 +126,12 @@ class SizingRun:
         info, rounds = self.dispatch.run(time_limit_s, mip_gap)
         x = self.dispatch.seam.x[self.columns]
         chosen = {d.key: float(np.clip(v, lo, hi)) for d, v, lo, hi in zip(self.decisions, x, lower, upper)}
-        sized = with_capacities(self.scenario, chosen)
+        sized = with_capacities(self.modelled, chosen)
         result = self.dispatch.result(info, rounds, sized, time_limit_s, mip_gap)
+        if self.typical is not None:  # checked over every step of the calendar, at the chosen capacities
+            calendar, aggregation = self.typical
+            sized = with_capacities(calendar, chosen)
+            result = on_calendar(result, self.dispatch, self.scenario, sized, aggregation)
         t0 = time.perf_counter()
         capacity_cny = self.capacity_cost_cny(chosen)
         problems = [f"capacity {d.key} = {v:.9g} outside [{lo:g}, {hi:g}]" for d, v, lo, hi in
@@ -144,6 +168,8 @@ def optimise_sized(scenario, time_limit_s: float, mip_gap: float, verbose: bool 
     years = sizing.analysis_years or max(d.lifetime_years for d in run.decisions)
     out = {"status": result.status, "objective_cny": result.summary["objective_cny"],
            "discount_rate": sizing.discount_rate, "represented_years": run.weight,
+           "typical_periods": None if run.typical is None else {
+               key: result.summary["typical_periods"][key] for key in ("days", "method", "calendar_days")},
            "annualisation": "annual = horizon cost / represented_years; capital: CRF(r, lifetime) x investment on "
                             "capacity above existing; fixed O&M on all capacity", **design}
     try:

@@ -17,8 +17,8 @@ lifetime :math:`n` [years] and discount rate :math:`r` (capital recovery factor
 :math:`o` [CNY per unit-year] on all capacity, and the **annualisation weight** :math:`w`
 [years] = the part of a year the operating cost represents (:func:`represented_years`: horizon
 hours / 8760, so a day pays 1/365 of the annual capital cost). Every annual figure reported is the
-horizon's divided by :math:`w`. A typical-period year (operating costs weighted to a whole year) has
-:math:`w = 1`: :func:`represented_years` is the one place to wire it.
+horizon's divided by :math:`w`. Over typical periods the horizon is the calendar the typical days
+stand for (their weights already scale the operating cost to it): :math:`w = 1` for a whole year.
 
 What a capacity bounds (output :math:`\\le C \\times` availability per kW for PV and wind,
 charge and discharge :math:`\\le P`, :math:`\\underline s E \\le` level :math:`\\le \\overline s E` for
@@ -112,8 +112,8 @@ def crf(rate: float, years: float) -> float:
 def represented_years(scenario) -> float:
     """Annualisation weight w [years]: how much of a year the operating cost of the model represents.
 
-    Horizon hours / 8760. This is the single place where typical periods (operating costs already
-    weighted to a whole year, w = 1) are to be wired.
+    Horizon hours / 8760; with typical periods the horizon is the calendar they stand for (the
+    typical days' weights scale the operating cost to it: w = 1 for a whole year).
     """
     return scenario.horizon.steps * scenario.horizon.dt_h / HOURS_PER_YEAR
 
@@ -152,8 +152,6 @@ def sizing_problems(scenario) -> list[str]:
     sizing, problems = scenario.sizing, []
     if sizing is None:
         return problems
-    if scenario.horizon.typical_periods is not None:
-        problems.append("sizing: not yet over horizon.typical_periods (size over the full horizon)")
     if scenario.objective.minimise != "cost":
         problems.append(f"sizing: needs objective.minimise 'cost', not '{scenario.objective.minimise}' "
                         "(investment would be free)")
@@ -255,7 +253,10 @@ def comparison(design: dict, reference: dict, rate: float, analysis_years: float
 
 def sizing_lines(report: dict) -> list[str]:
     """The chosen capacities and the comparison with the reference, for the terminal."""
-    lines = [f"{key:<28} {c['capacity']:>14,.1f} {c['unit']:<6} (existing {c['existing']:,.0f}, new {c['new']:,.1f})"
+    typical = report.get("typical_periods")
+    lines = [] if typical is None else [f"sized over {typical['days']} typical days ({typical['method']}) standing for "
+                                        f"{typical['calendar_days']} calendar days"]
+    lines += [f"{key:<28} {c['capacity']:>14,.1f} {c['unit']:<6} (existing {c['existing']:,.0f}, new {c['new']:,.1f})"
              for key, c in report["capacities"].items()]
     lines.append(f"per year: investment {report['investment_cny_per_year']:,.0f}, fixed O&M "
                  f"{report['fixed_om_cny_per_year']:,.0f}, operation {report['operation_cny_per_year']:,.0f}, "

@@ -241,14 +241,23 @@ def optimise_typical(scenario: "Scenario", time_limit_s: float, mip_gap: float, 
                      progress=None) -> "RunResult":
     """Aggregate, solve on the typical days, expand to the calendar, check (see module doc)."""
     from ..progress import SILENT
-    from ..run import Dispatch, RunResult, check, kpi_summary
+    from ..run import Dispatch, check
 
     progress = progress or SILENT
     progress.stage(f"aggregating {scenario.horizon.steps} steps into {scenario.horizon.typical_periods.days} "
                    "typical days")
     typical, calendar, aggregation = aggregate(scenario)
     dispatch = Dispatch(typical, verbose, progress=progress)
-    result = dispatch.solve(time_limit_s, mip_gap)
+    return check(on_calendar(dispatch.solve(time_limit_s, mip_gap), dispatch, scenario, calendar, aggregation))
+
+
+def on_calendar(result: "RunResult", dispatch, scenario: "Scenario", calendar: "Scenario",
+                aggregation: Aggregation) -> "RunResult":
+    """The typical days' unchecked ``result`` of ``dispatch`` as the (unchecked) result of the calendar
+    scenario ``calendar`` (at a sizing run's chosen capacities): expanded, KPIs recomputed, summary's
+    ``typical_periods``; ``scenario`` is the original (typical-period) scenario."""
+    from ..run import RunResult, kpi_summary
+
     t0 = time.perf_counter()
     ds = expand(result.dataset, dispatch.ctx.periods, calendar, aggregation)
     summary = {**result.summary, **kpi_summary(calendar, ds)}
@@ -260,10 +269,10 @@ def optimise_typical(scenario: "Scenario", time_limit_s: float, mip_gap: float, 
         "occurrences": aggregation.occurrences.tolist(), "order": aggregation.order.tolist(),
         "seasonal_stores": sorted(name for name, s in stores.items() if s.seasonal),
         "short_term_stores": sorted(name for name, s in stores.items() if not s.seasonal),
-        "typical_steps": typical.horizon.steps}
+        "typical_steps": dispatch.scenario.horizon.steps}
     summary["horizon"] = {**summary["horizon"], "start": calendar.index[0].isoformat(),
                           "steps": calendar.horizon.steps}
     summary.update(scenario=scenario.source, scenario_sha256=scenario.sha256, weather=None if (
         scenario.weather_frame is None) else {"source": str(scenario.weather_frame.attrs.get("source", "")),
                                               "synthetic": scenario.weather_synthetic})
-    return check(RunResult(scenario=calendar, dataset=ds, summary=summary))
+    return RunResult(scenario=calendar, dataset=ds, summary=summary)
