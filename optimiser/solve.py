@@ -36,6 +36,17 @@ from .progress import SILENT, Progress
 HIGHS_MIN_VERSION = (1, 15)
 INFINITY = highspy.kHighsInf
 
+threads: int | None = None
+"""HiGHS threads in this process (None: HiGHS's default). A sweep worker sets 1 (:func:`single_threaded`):
+its cases run in parallel one process per core, and HiGHS's second thread per process only competed
+for the core (200-case sweep on 2 workers: 1.41-1.51x -> 1.82-1.88x the cases per minute of one)."""
+
+
+def single_threaded() -> None:
+    """Solve with one HiGHS thread from now on in this process (see :data:`threads`)."""
+    global threads
+    threads = 1
+
 
 @dataclass
 class SolveInfo:
@@ -170,6 +181,8 @@ class HighsModel:
                 lp.integrality_ = np.where(self.integer, highspy.HighsVarType.kInteger,
                                            highspy.HighsVarType.kContinuous).tolist()
             self.highs.setOptionValue("output_flag", verbose)
+            if threads is not None:
+                self.highs.setOptionValue("threads", threads)
             self.highs.passModel(lp)
             self.unused = form.unused
         self._deferred, self._deferred_changed = False, False

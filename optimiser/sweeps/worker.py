@@ -33,6 +33,7 @@ import numpy as np
 from ..errors import InfeasibleError, ParkDispatchError
 from ..run import Dispatch, RunResult, check, optimise
 from ..scenario import Scenario
+from ..solve import single_threaded
 from ..targets import emission_form
 
 DATA_PATHS = (
@@ -131,7 +132,9 @@ def solve_case(task: Task, scenario: Scenario) -> RunResult:
 
 
 def run_case(task: Task) -> dict:
-    """Solve one case; never raises for a case's own failure (recorded with its exit class and message)."""
+    """Solve one case; never raises for a case's own failure (recorded with its exit class and message).
+    Cases run in parallel one worker process per core: HiGHS gets one thread (:func:`single_threaded`)."""
+    single_threaded()
     t0 = time.perf_counter()
     record = {"case": task.number, "key": task.key, "reused_model": bool(task.group and task.group in _models)}
     dataset = None
