@@ -137,17 +137,15 @@ def optimise(
     progress: Progress = SILENT,
 ) -> RunResult:
     """Solve ``scenario`` and verify the schedule; raise a :class:`ParkDispatchError` on failure."""
+    time_limit_s = scenario.solver.time_limit_s if time_limit_s is None else time_limit_s
+    mip_gap = scenario.solver.mip_gap if mip_gap is None else mip_gap
     if scenario.sizing is not None:
         from .planning.sized_run import optimise_sized
 
-        time_limit_s = scenario.solver.time_limit_s if time_limit_s is None else time_limit_s
-        mip_gap = scenario.solver.mip_gap if mip_gap is None else mip_gap
         return optimise_sized(scenario, time_limit_s, mip_gap, verbose, progress)
     if scenario.horizon.typical_periods is not None:  # a year of typical days: optimiser.planning.typical
         from .planning.typical import optimise_typical
 
-        time_limit_s = scenario.solver.time_limit_s if time_limit_s is None else time_limit_s
-        mip_gap = scenario.solver.mip_gap if mip_gap is None else mip_gap
         return optimise_typical(scenario, time_limit_s, mip_gap, verbose, progress)
     return solve_checked(Dispatch(scenario, verbose, progress=progress), time_limit_s, mip_gap)
 
