@@ -207,7 +207,8 @@ def park_accounting(ds: xr.Dataset, scenario) -> dict:
     consumed = terms["green_electricity_share"][1]
     energy_tce = terms["clean_energy_share"][1] * acc.kgce_per_kwh / 1000.0
     annual_tce = acc.annual_energy_consumption_tce or energy_tce * 8760.0 / hours
-    limit = acc.carbon_intensity_max_tco2_per_tce or next(v for size, v in CARBON_INTENSITY_LIMITS if annual_tce >= size)
+    limit = acc.carbon_intensity_max_tco2_per_tce or next(  # a horizon that draws stores down below 0 tce: smallest
+        v for size, v in CARBON_INTENSITY_LIMITS if max(annual_tce, 0.0) >= size)
     intensity = park_tco2 / energy_tce if energy_tce > 0 else 0.0
     targets = scenario.targets
 

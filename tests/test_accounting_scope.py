@@ -431,3 +431,21 @@ def test_carbon_price_sees_the_reexport_split_and_purchased_heat(build, minutes)
         {"name": "heat", "kind": "heat_demand", "demand_kw_th": 1000},
         {"name": "steam", "kind": "heat_purchase", "capacity_kw_th": 2000, "price_cny_per_gj": 40}])).summary
     assert s["objective_cny"] == pytest.approx(288 + 1000 + 100 * (7.2 * 0.11 + 2 * 0.8325), abs=1e-6)
+
+
+@STEPS
+def test_a_horizon_that_draws_its_store_below_zero_consumption_gets_the_smallest_size_class(build, minutes):
+    """1 h, load 60 kW, a full-enough lossless battery discharging 100 kW: 40 kWh leave the park at 0.5
+    CNY/kWh (-20 CNY), so the horizon's electricity consumed is 60 - 100 = -40 kWh. Scaled to a year
+    the park is below every size threshold: the 910号 intensity limit is the smallest class's 0.20
+    tCO2/tce (the size lookup found no class and raised StopIteration before)."""
+    r = optimise(build(60 // minutes, minutes,
+                       tariff={"import_cny_per_kwh": 0.2, "export_cny_per_kwh": 0.5},
+                       grid={"import_limit_kw": 1000, "export_limit_kw": 1000, "emission_factor_tco2_per_mwh": 0.6},
+                       assets=[{"name": "load", "kind": "demand", "demand_kw": 60},
+                               {"name": "lfp", "kind": "battery", "power_kw": 100, "energy_kwh": 200,
+                                "min_soc_fraction": 0.0, "max_soc_fraction": 1.0, "initial_soc_fraction": 0.5,
+                                "end_rule": "free", "cycle_cost_cny_per_kwh": 0.0, "self_discharge_per_hour": 0.0,
+                                "charge_efficiency": 1.0, "discharge_efficiency": 1.0}]))
+    assert r.summary["objective_cny"] == pytest.approx(-20.0, abs=1e-6)
+    assert r.summary["kpis"]["carbon_intensity_tco2_per_tce"]["target"] == 0.20
