@@ -207,8 +207,8 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
                                                                     ["(every rule met after all)"])
                            + f"\ninfeasible because: {summary['relaxed']['reason']}")
     if outcome.exit_code:
-        raise SolverError(f"time limit reached: run {run_id} stored the best schedule found for {operating_date} "
-                          f"({summary['status_detail']}), flagged, not proven optimal")
+        raise SolverError(f"{summary['status_detail']}: run {run_id} stored the best schedule found for "
+                          f"{operating_date}, flagged, not proven optimal")
     return JobResult(run_id=run_id, version=version, result=result, flags=flags)
 
 
