@@ -31,6 +31,7 @@ import numpy as np
 
 from .assets.base import Exclusive, Side
 from .chord_cuts import ChordCuts
+from .errors import SolverError
 from .solve import HighsModel, SolveInfo
 
 MAX_ROUNDS = 8
@@ -211,7 +212,9 @@ def solve_exclusive(seam: HighsModel, pairs: Exclusivity, mode: str, time_limit_
     """Solve with exclusivity binaries by ``mode`` (``auto``: seeds, then lazily; ``always``: at every
     position; ``never``: none); returns the last solve's info and the number of lazy rounds.
 
-    The time limit holds for all rounds together; solve seconds are summed over them.
+    The time limit holds for all rounds together; solve seconds are summed over them. A round stopped at a
+    limit returns its schedule if it breaks no pair where no binary is yet (then it is feasible for the
+    full model), else raises :class:`SolverError`: that schedule is not one the park can run.
     """
     if mode == "always":
         pairs.add_all()
@@ -224,12 +227,17 @@ def solve_exclusive(seam: HighsModel, pairs: Exclusivity, mode: str, time_limit_
         info = seam.solve(max(deadline - time.perf_counter(), 1e-3), mip_gap)
         solve_seconds += info.solve_seconds
         info.solve_seconds = solve_seconds
-        if mode != "auto" or info.status != "optimal":
+        if mode != "auto":
             return info, rounds
         bad = pairs.violated(seam.x)
         bad = bad[(pairs.binary[bad] < 0) & ~pairs.zeroed[bad]]
         if not bad.size:
             return info, rounds
+        if info.status != "optimal":  # stopped at a limit: no time left to enforce what the schedule breaks
+            labels = sorted({pairs.labels[p] for p in pairs.pair_of[bad]})
+            raise SolverError(f"HiGHS stopped at its {info.status.replace('_', ' ')} in exclusivity round {rounds + 1} "
+                              f"with a schedule that uses both flows of {', '.join(labels)} at once at {bad.size} "
+                              "position(s) not yet forbidden: no feasible schedule found")
         rounds += 1
         if rounds >= MAX_ROUNDS:
             bad = np.flatnonzero(np.isin(pairs.pair_of, pairs.pair_of[bad]))

@@ -230,7 +230,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     if result.status != "optimal":
         gap = s["mip_gap"]
-        raise SolverError(f"time limit reached: the schedule in {out} is the best found"
+        raise SolverError(f"{s['status'].replace('_', ' ')} reached: the schedule in {out} is the best found"
                           + (f" (MIP gap {gap:.2%})" if gap is not None else "") + ", not proven optimal")
     return 0
 

@@ -42,6 +42,17 @@ its cases run in parallel one process per core, and HiGHS's second thread per pr
 for the core (200-case sweep on 2 workers: 1.41-1.51x -> 1.82-1.88x the cases per minute of one)."""
 
 
+work_limits: dict[str, int] = {}
+"""HiGHS work limits set on every solve in this process (e.g. ``{"mip_max_improving_sols": 1}``). A stop at
+one is reproducible where a stop at the time limit is not: the tests use them to stop a MIP with a
+schedule found, which the job then treats as it treats a time limit."""
+
+LIMIT_STATUS = {highspy.HighsModelStatus.kTimeLimit: "time_limit",
+                highspy.HighsModelStatus.kSolutionLimit: "solution_limit",
+                highspy.HighsModelStatus.kIterationLimit: "iteration_limit"}
+"""HiGHS stopped at a limit: with a feasible schedule found, it is reported with this status and its MIP gap"""
+
+
 def single_threaded() -> None:
     """Solve with one HiGHS thread from now on in this process (see :data:`threads`)."""
     global threads
@@ -52,7 +63,9 @@ def single_threaded() -> None:
 class SolveInfo:
     """What a solve reports. Seconds are wall-clock."""
 
-    status: str  # "optimal" (within the MIP gap for a MIP) or "time_limit" (a feasible schedule with a gap)
+    status: str
+    """``optimal`` (within the MIP gap for a MIP), or a feasible schedule found when HiGHS stopped at a
+    limit (:data:`LIMIT_STATUS`: ``time_limit``, or a work limit of :data:`work_limits`), with its gap"""
     objective_cny: float
     mip_gap: float | None
     handover_seconds: float
@@ -323,6 +336,8 @@ class HighsModel:
         highs = self.highs
         highs.setOptionValue("time_limit", float(time_limit_s))
         highs.setOptionValue("mip_rel_gap", float(mip_gap))
+        for option, value in work_limits.items():
+            highs.setOptionValue(option, value)
         is_mip = bool(self.integer.any())
         if is_mip and start is not None:
             solution = highspy.HighsSolution()
@@ -344,8 +359,8 @@ class HighsModel:
             raise self._infeasible(is_mip)
         if status == highspy.HighsModelStatus.kOptimal:
             result = "optimal"
-        elif status == highspy.HighsModelStatus.kTimeLimit and has_solution:
-            result = "time_limit"
+        elif status in LIMIT_STATUS and has_solution:
+            result = LIMIT_STATUS[status]
         else:
             raise SolverError(f"HiGHS stopped with status '{highs.modelStatusToString(status)}' after "
                               f"{t2 - t1:.1f} s (time limit {time_limit_s:g} s) without a usable schedule")

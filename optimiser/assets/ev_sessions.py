@@ -57,7 +57,8 @@ end of each plugged-in step:
 starting from :math:`L_k = e^0_k + E_k \\max(0, t_0 - a_k) / H_k` at its first step in the
 horizon (the pro-rata energy it had gained before the horizon; :math:`e^0_k` if it arrives
 inside it). So :math:`e^0_k + E_k \\le B_k` is required. The requirement is an equality:
-a session takes exactly its energy (it cannot dump energy at a negative price).
+a session takes exactly its energy (it cannot dump energy at a negative price). A session measured
+intraday counts its pairs and level from the measurement on (:mod:`~.ev_session_state`).
 
 **Shortfall** :math:`u_k \\ge 0` [kWh] exists only with ``unserved_penalty_cny_per_kwh``
 :math:`\\pi` [CNY/kWh]; otherwise :math:`u_k = 0` and validation rejects, before any model
@@ -111,6 +112,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from .base import AssetBase, BuildContext, Exclusive, Ports, Side, both_above, bound_violations
 from .ev_session_input import EVSession, PluggedSteps, read_sessions_csv
+from .ev_session_state import check_energy
 from .shiftable_load import horizon_index
 
 __all__ = ["EVSession", "EVSessions", "PluggedSteps", "SessionSolution"]
@@ -207,6 +209,9 @@ class EVSessions(AssetBase):
     _v2g_kw: np.ndarray = PrivateAttr(None)
     _required_kwh: np.ndarray = PrivateAttr(None)
     _start_energy_kwh: np.ndarray = PrivateAttr(None)
+    _from_step: np.ndarray = PrivateAttr(None)  # first step counted toward the requirement (ev_session_state)
+    _level_at_kwh: np.ndarray = PrivateAttr(None)  # V2G battery at _from_step (its start unless measured) [kWh]
+    _measured: tuple | None = PrivateAttr(None)
     _battery_kwh: np.ndarray = PrivateAttr(None)
     _is_v2g: np.ndarray = PrivateAttr(None)
     _last_step: np.ndarray = PrivateAttr(None)
@@ -266,6 +271,7 @@ class EVSessions(AssetBase):
         self._v2g_kw = np.where(v2g, power if self.v2g_power_kw is None else self.v2g_power_kw, 0.0)
         self._required_kwh = np.where(inside == total, energy, energy * inside / total)
         self._start_energy_kwh = np.where(v2g, arrival_energy + energy * before / total, np.nan)
+        self._from_step, self._level_at_kwh = plugged.first.copy(), self._start_energy_kwh.copy()
         self._battery_kwh = np.where(v2g, battery, np.nan)
         self._is_v2g = v2g
         self._last_step = plugged.last
@@ -303,7 +309,7 @@ class EVSessions(AssetBase):
         cap_c, cap_d = self.charge_limits_kw(), self.v2g_limits_kw()
         agg_c, agg_d = (a.tolist() for a in self.aggregate_limits_kw())
         position = {s: k for k, s in enumerate(ids)}
-        offset, first = plan.offset.tolist(), plan.first.tolist()
+        offset, first, from_ = plan.offset.tolist(), plan.first.tolist(), self._from_step.tolist()
         keys = list(zip(np.array(ids, dtype=object)[plan.session].tolist(), plan.step.tolist()))
 
         # index sets wrap the key lists (pyo.SetOf: no copy, no per-key checks); a pair's key (session id,
@@ -332,17 +338,18 @@ class EVSessions(AssetBase):
             v2g_offset = np.full(len(ids), -1, dtype=np.int64)  # position of each V2G session's first pair among them
             v2g_offset[self._is_v2g] = np.searchsorted(v2g_session, np.flatnonzero(self._is_v2g))
             v2g_start, start = v2g_offset.tolist(), self._start_energy_kwh.tolist()
+            level_at = self._level_at_kwh.tolist()
             charge_v2g = [charge[j] for j in v2g_pair.tolist()]
 
             def continuity(b, s, t):
                 k = position[s]
                 i = v2g_start[k] + t - first[k]
                 coefs, variables = [1.0, -eta_c * dt, inv_eta_d * dt], [energy[i], charge_v2g[i], discharge[i]]
-                if t > first[k]:
+                if t > first[k] and t != from_[k]:  # a measured level starts afresh at its step
                     coefs.append(-1.0)
                     variables.append(energy[i - 1])
                 return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables) == (
-                    start[k] if t == first[k] else 0.0)
+                    level_at[k] if t == from_[k] else start[k] if t == first[k] else 0.0)
 
             block.session_energy_balance = pyo.Constraint(block.v2g_plugged, rule=continuity,
                                                           doc="energy continuity of each V2G session")
@@ -356,7 +363,7 @@ class EVSessions(AssetBase):
             block.unserved_sum = pyo.Constraint(ctx.steps, rule=_sum_rule(unserved, self._last_step, ctx.n,
                                                                           block.unserved_kwh))
 
-        required, start_energy, is_v2g = self._required_kwh.tolist(), self._start_energy_kwh.tolist(), self._is_v2g.tolist()
+        required, start_energy, is_v2g = self._required_kwh.tolist(), self._level_at_kwh.tolist(), self._is_v2g.tolist()
 
         def requirement(b, s):
             k = position[s]
@@ -364,9 +371,9 @@ class EVSessions(AssetBase):
             if is_v2g[k]:
                 coefs, variables = [1.0], [energy[v2g_start[k] + offset[k + 1] - offset[k] - 1]]
                 target += start_energy[k]
-            else:
-                coefs = [eta_c * dt] * (offset[k + 1] - offset[k])
-                variables = charge[offset[k]:offset[k + 1]]
+            else:  # the pairs from its first counted step (a measured session: from the measurement)
+                coefs = [eta_c * dt] * (offset[k + 1] - offset[k] - from_[k] + first[k])
+                variables = charge[offset[k] + from_[k] - first[k]:offset[k + 1]]
             if soft:
                 coefs.append(1.0)
                 variables.append(unserved[k])
@@ -460,7 +467,7 @@ class EVSessions(AssetBase):
                 if (x > self.site_limit_kw + tol).any():
                     t = int(np.argmax(x))
                     out.append(f"{name} sessions' {label} {x[t]:.6g} kW exceeds site_limit_kw {self.site_limit_kw:g} at step {t}")
-        out += self._check_energy(sol, plugged, dt_h, tol)
+        out += check_energy(self, sol, plugged, dt_h, tol)
         if soft:
             expected = self._unserved_by_step(sol.unserved_kwh, n)
             gap = np.abs(flows["unserved_kwh"] - expected)
@@ -475,41 +482,6 @@ class EVSessions(AssetBase):
             sessions, first, count = np.unique(k_both, return_index=True, return_counts=True)
             for k, i, m in zip(sessions.tolist(), first.tolist(), count.tolist()):
                 out.append(f"session '{ids[k]}' charges and discharges at once at {m} steps (first step {t_both[i]})")
-        return out
-
-    def _check_energy(self, sol: SessionSolution, plugged: np.ndarray, dt_h: float, tol: float) -> list[str]:
-        """Each session's energy (delivered + unserved = required) and V2G battery levels, from the schedule."""
-        m, soft = len(sol.ids), self.unserved_penalty_cny_per_kwh is not None
-        net_kw = self.charge_efficiency * sol.charge_kw - sol.v2g_kw / self.discharge_efficiency
-        delivered = dt_h * np.bincount(sol.session, weights=net_kw, minlength=m)
-        energy_tol = tol * dt_h * (np.bincount(sol.session[plugged], minlength=m) + 1)
-        need, u = self._required_kwh, sol.unserved_kwh
-        wrong_energy = np.abs(delivered + u - need) > energy_tol
-        wrong_unserved = (u < -energy_tol) | (u > need + energy_tol) | ((not soft) & (np.abs(u) > energy_tol))
-        # V2G levels: start plus the running sum of the session's net charging, at its plugged steps
-        v2g = np.flatnonzero(self._is_v2g[sol.session])
-        v2g = v2g[np.lexsort((sol.step[v2g], sol.session[v2g]))]
-        k_of, running = sol.session[v2g], np.cumsum(dt_h * net_kw[v2g])
-        new = np.flatnonzero(np.r_[True, k_of[1:] != k_of[:-1]]) if len(v2g) else np.zeros(0, dtype=np.int64)
-        before = np.repeat(np.r_[0.0, running][new], np.diff(np.r_[new, len(v2g)]))
-        level = self._start_energy_kwh[k_of] + (running - before)
-        inside = plugged[v2g]
-        low, high = level < -energy_tol[k_of], level > self._battery_kwh[k_of] + energy_tol[k_of]
-        wrong_level = np.zeros(m, dtype=bool)
-        wrong_level[k_of[inside & (low | high)]] = True
-        out = []
-        for k in np.flatnonzero(wrong_energy | wrong_unserved | wrong_level).tolist():
-            s = sol.ids[k]
-            if wrong_energy[k]:
-                out.append(f"session '{s}' receives {delivered[k]:.6g} kWh in the horizon, required {need[k]:.6g} kWh "
-                           f"(unserved {u[k]:.6g} kWh)")
-            if wrong_unserved[k]:
-                out.append(f"session '{s}' has unserved energy {u[k]:.6g} kWh outside [0, {need[k] if soft else 0:.6g}]")
-            if wrong_level[k]:
-                mine = np.flatnonzero((k_of == k) & inside)
-                at = mine[np.argmin(level[mine])] if low[mine].any() else mine[np.argmax(level[mine])]
-                out.append(f"session '{s}' battery holds {level[at]:.6g} kWh at step {sol.step[v2g[at]]}, outside "
-                           f"[0, {self._battery_kwh[k]:.6g}] kWh")
         return out
 
     def simultaneous_flow_steps(self, flows: dict[str, np.ndarray], tol: float) -> np.ndarray:

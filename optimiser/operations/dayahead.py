@@ -27,15 +27,10 @@ from ..scenario import Scenario, read_scenario_file, scenario_from_dict
 from .fallback import fill_missing
 from .horizon_end import end_values, marginal_states, relaxed_misses
 from .relax import solve_or_relax
-from .month_peak import NAME as MONTH_PEAK, month_peak_kw, with_month_peak
 from .state import apply_state, end_state, fractional_status
 from .weather_forecast import use_weather_forecast
 from .store import Outcome, Store
-
-TOTALS_YEAR = ("import_kwh", "export_kwh", "demand_kwh", "renewable_generation_kwh", "curtailment_kwh",
-               "emissions_tco2", "objective_cny")
-"""summary entries summed year to date (stored as ``year_to_date_<entry>``)"""
-
+from .totals import carry_in, carry_out
 
 def log(stage: str, **fields) -> None:
     """One structured line per stage on stderr: ``parkdispatch stage=<stage> key=value ...``."""
@@ -95,18 +90,6 @@ def day_scenario(raw: dict, operating_date: date, state: dict, base_dir: Path, s
     return scenario_from_dict(raw, base_dir=base_dir, source=f"{source} for {operating_date}"), flags
 
 
-def running_totals(summary: dict, operating_date: date, previous: dict[str, tuple[str, float]]) -> list[tuple[str, str, float]]:
-    """Month-to-date peak import and year-to-date sums after this day, from the day before's totals."""
-    month, year = operating_date.strftime("%Y-%m"), operating_date.strftime("%Y")
-    out = []
-    out.append((MONTH_PEAK, month, max(summary["peak_import_kw"], month_peak_kw(operating_date, previous))))
-    for key in TOTALS_YEAR:
-        name = f"year_to_date_{key}"
-        period, value = previous.get(name, (None, 0.0))
-        out.append((name, year, summary[key] + (value if period == year else 0.0)))
-    return out
-
-
 def day_ahead(scenario_path: str | Path, operating_date: date, store: Store, time_limit_s: float | None = None,
               mip_gap: float | None = None, wait_s: float = 60.0, forecast_fallback: str = "error",
               weather_forecast: str | Path | None = None) -> JobResult:
@@ -161,8 +144,9 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
             t0 = time.perf_counter()
             before_id, state = store.end_state(operating_date - timedelta(days=1))
             totals_date, previous = store.latest_totals(operating_date)
-            with_month_peak(raw, operating_date, previous)
+            carried = carry_in(raw, operating_date, previous)
             scenario, flags = day_scenario(raw, operating_date, state, path.parent, str(path), prepare)
+            flags += carried
             timings["scenario_seconds"] = time.perf_counter() - t0
             log("scenario", run=run_id, start=scenario.index[0].isoformat(), steps=scenario.horizon.steps,
                 state_from_run=before_id, flags=len(flags))
@@ -192,7 +176,8 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
                               timings=timings, scenario_sha256=scenario.sha256)
             states = end_state(scenario, result.dataset) + marginal_states(scenario, summary)
             version = store.finish_ok(run_id, outcome, schedule, states, end.isoformat(),
-                                      running_totals(summary, operating_date, previous))
+                                      carry_out(result.scenario, result.dataset, summary["objective_cny"],
+                                                operating_date, previous))
             log("stored", run=run_id, version=version, store_seconds=f"{time.perf_counter() - t0:.3f}",
                 flags=len(flags))
         except ParkDispatchError as exc:
@@ -207,8 +192,8 @@ def stored_job(kind: str, scenario_path: str | Path, operating_date: date, store
                                                                     ["(every rule met after all)"])
                            + f"\ninfeasible because: {summary['relaxed']['reason']}")
     if outcome.exit_code:
-        raise SolverError(f"time limit reached: run {run_id} stored the best schedule found for {operating_date} "
-                          f"({summary['status_detail']}), flagged, not proven optimal")
+        raise SolverError(f"{summary['status_detail']}: run {run_id} stored the best schedule found for "
+                          f"{operating_date}, flagged, not proven optimal")
     return JobResult(run_id=run_id, version=version, result=result, flags=flags)
 
 

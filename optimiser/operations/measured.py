@@ -5,7 +5,8 @@ Format (every asset optional; ``time`` defaults to ``--at`` and must equal it)::
     {"time": "2026-07-15T12:00:00+08:00",
      "assets": {"lfp": {"soc_kwh": 4200}, "vrfb": {"soc_kwh": 9000}, "heat_tank": {"soc_kwh": 800},
                 "h2_tank": {"level_kg": 320}, "ev_depot": {"energy_kwh": 510},
-                "stack": {"on": true, "hours": 3.5}, "chp": {"on": false, "hours": 0.5}}}
+                "stack": {"on": true, "hours": 3.5}, "chp": {"on": false, "hours": 0.5},
+                "depot": {"sessions": {"car-17": {"delivered_kwh": 20}, "van-3": {"needed_kwh": 7.5}}}}}
 
 * A store's level (``soc_kwh`` for batteries, flow batteries and thermal storage, ``level_kg``
   for hydrogen tanks, ``energy_kwh`` for EV fleets) replaces the level the dispatched past leads
@@ -19,6 +20,11 @@ Format (every asset optional; ``time`` defaults to ``--at`` and must equal it)::
   happened there: a trip, off and power 0, is made up by the grid or a store); held longer
   than the day so far, the day's initial status and hours are set from it, so minimum up and
   down times count from the measurement.
+
+* EV charging sessions (``ev_sessions``): per plugged-in session id, the energy delivered into its
+  battery since arrival or the energy it still needs; every session plugged in at ``--at`` must be
+  given. From ``--at`` on each must get what it still needs, its earlier charging no longer counting
+  toward it (:mod:`optimiser.assets.ev_session_state`, which also names what is wrong with one).
 
 Validation before any solve, exit 2 naming the file, the field and the value: unknown asset, a
 quantity the asset does not have, a level below zero or above the store's capacity, a time not
@@ -37,19 +43,24 @@ import pandas as pd
 
 from ..errors import ScenarioError
 from ..scenario import Scenario
+from ..assets.ev_session_state import measure_sessions
 from .horizon_end import STORES
 from .state import _commits
 
 UNIT_FIELDS = ("on", "hours")
+SESSION_FIELDS = ("delivered_kwh", "needed_kwh")
 
 
 @dataclass
 class Measured:
-    """Validated measurements: store levels {asset: level}, units {asset: (on, hours)}."""
+    """Validated measurements: store levels {asset: level}, units {asset: (on, hours)}, EV sessions
+    {asset: {session id: energy delivered since arrival [kWh]}}; ``source`` the file."""
 
     time: pd.Timestamp
+    source: str = ""
     levels: dict[str, float] = field(default_factory=dict)
     units: dict[str, tuple[bool, float]] = field(default_factory=dict)
+    sessions: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def _capacity(asset, k: int) -> float:
@@ -72,7 +83,7 @@ def read_measured(path: str | Path, scenario: Scenario, at: pd.Timestamp, now: p
     if not isinstance(data, dict) or set(data) - {"time", "assets"} or not isinstance(data.get("assets", {}), dict):
         raise ScenarioError(f"{where}: expected {{\"time\": ..., \"assets\": {{name: {{quantity: value}}}}}}")
     time = _time(where, data.get("time", at.isoformat()), scenario, at, now)
-    out = Measured(time=time)
+    out = Measured(time=time, source=where)
     by_name = {a.name: a for a in scenario.assets}
     index = scenario.index
     k = int(index.get_indexer([time.tz_convert(index.tz)])[0]) if time < index[-1] + pd.Timedelta(
@@ -84,14 +95,18 @@ def read_measured(path: str | Path, scenario: Scenario, at: pd.Timestamp, now: p
                                 f"(assets: {', '.join(by_name)})")
         if not isinstance(quantities, dict):
             raise ScenarioError(f"{where}: assets.{name} = {quantities!r}: expected {{quantity: value}}")
-        expected = (STORES[asset.kind][0],) if asset.kind in STORES else UNIT_FIELDS if _commits(asset) else ()
+        expected = (STORES[asset.kind][0],) if asset.kind in STORES else UNIT_FIELDS if _commits(asset) else (
+            ("sessions",) if asset.kind == "ev_sessions" else ())
         if not expected:
             raise ScenarioError(f"{where}: assets.{name}: a {asset.kind} has no measurable state here "
-                                "(stores: their level; electrolyser and on/off CHP: on, hours)")
+                                "(stores: their level; electrolyser and on/off CHP: on, hours; ev_sessions: sessions)")
         for quantity, value in quantities.items():
             label = f"{where}: assets.{name}.{quantity}"
             if quantity not in expected:
                 raise ScenarioError(f"{label}: unknown for a {asset.kind} (give {', '.join(expected)})")
+            if quantity == "sessions":
+                out.sessions[name] = _sessions(label, value, asset)
+                continue
             if quantity == "on":
                 if not isinstance(value, bool):
                     raise ScenarioError(f"{label} = {value!r}: expected true or false")
@@ -103,7 +118,10 @@ def read_measured(path: str | Path, scenario: Scenario, at: pd.Timestamp, now: p
             if asset.kind in STORES and value > _capacity(asset, k) * (1 + 1e-9):
                 unit = "kg" if asset.kind == "hydrogen_storage" else "kWh"
                 raise ScenarioError(f"{label} = {value:g}: above the capacity {_capacity(asset, k):g} {unit}")
-        if asset.kind in STORES:
+        if asset.kind == "ev_sessions":
+            if name not in out.sessions:
+                raise ScenarioError(f"{where}: assets.{name}: give sessions")
+        elif asset.kind in STORES:
             out.levels[name] = float(quantities[expected[0]]) if expected[0] in quantities else None
             if out.levels[name] is None:
                 raise ScenarioError(f"{where}: assets.{name}: give {expected[0]}")
@@ -112,6 +130,29 @@ def read_measured(path: str | Path, scenario: Scenario, at: pd.Timestamp, now: p
             if missing:
                 raise ScenarioError(f"{where}: assets.{name}: give {' and '.join(missing)}")
             out.units[name] = (quantities["on"], float(quantities["hours"]))
+    return out
+
+
+def _sessions(label: str, value, asset) -> dict[str, float]:
+    """``{id: {"delivered_kwh": x} or {"needed_kwh": y}}`` as energy delivered since arrival per session [kWh]."""
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{label} = {value!r}: expected {{session id: {{delivered_kwh or needed_kwh: kWh}}}}")
+    energy = {s.id: s.energy_kwh for s in asset._sessions}
+    out = {}
+    for sid, given in value.items():
+        where = f"{label}.{sid}"
+        if sid not in energy:
+            raise ScenarioError(f"{where}: no session '{sid}' in {asset.name}")
+        if not isinstance(given, dict) or len(given) != 1 or set(given) - set(SESSION_FIELDS):
+            raise ScenarioError(f"{where} = {given!r}: give one of {' or '.join(SESSION_FIELDS)}")
+        (quantity, kwh), = given.items()
+        if isinstance(kwh, bool) or not isinstance(kwh, (int, float)) or not math.isfinite(kwh):
+            raise ScenarioError(f"{where}.{quantity} = {kwh!r}: expected a finite number")
+        if kwh < 0:
+            raise ScenarioError(f"{where}.{quantity} = {kwh:g}: below zero")
+        if kwh > energy[sid] * (1 + 1e-9):
+            raise ScenarioError(f"{where}.{quantity} = {kwh:g}: above the session's energy_kwh {energy[sid]:g} kWh")
+        out[sid] = float(kwh) if quantity == "delivered_kwh" else max(energy[sid] - float(kwh), 0.0)
     return out
 
 
@@ -164,4 +205,9 @@ def apply_measured(measured: Measured, scenario: Scenario, schedule: pd.DataFram
             asset.measure_level(len(scenario.index), k, keep * (measured.levels[asset.name] - scheduled))
             flags.append(f"{asset.name}: measured {level_flow} {measured.levels[asset.name]:g} at "
                          f"{measured.time.isoformat()} (dispatched {scheduled:.6g})")
+        if asset.name in measured.sessions:
+            try:
+                flags += measure_sessions(asset, k, measured.time, measured.sessions[asset.name])
+            except ValueError as exc:
+                raise ScenarioError(f"{measured.source}: assets.{asset.name}.{exc}") from None
     return scenario, schedule, flags

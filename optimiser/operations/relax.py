@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from ..assets.ev_session_state import measure_sessions
 from ..errors import InfeasibleError
 from ..run import RunResult
 from ..scenario import Scenario
@@ -45,9 +46,11 @@ def relaxed_scenario(scenario: Scenario) -> tuple[Scenario, list[str]] | None:
     if not softened:
         return None
     relaxed = scenario.with_changes({"targets": targets, "assets": assets})
-    for before, after in zip(scenario.assets, relaxed.assets):  # measured level jumps (intraday --measured)
+    for before, after in zip(scenario.assets, relaxed.assets):  # measured jumps and sessions (intraday --measured)
         if getattr(before, "_jump", None) is not None:
             after._jump = before._jump
+        if getattr(before, "_measured", None) is not None:
+            measure_sessions(after, *before._measured)
     return relaxed, softened
 
 

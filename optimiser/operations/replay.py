@@ -2,7 +2,8 @@
 
 For each day from ``start`` and each of three strategies, the day's scenario is derived as
 the day-ahead job derives it (:func:`.dayahead.day_scenario`: the horizon moved to the date,
-the strategy's own realised end state of the day before, its month-to-date peak import); the
+the strategy's own realised end state of the day before, its own running totals: month-to-date
+peak import and year to date, :mod:`.totals`, as the daily job carries them); the
 scenario's own series are the **actuals**. Forecasts of the ``pv``, ``wind`` and ``demand``
 series are issued from them with lead-time error (:mod:`forecasts.output_forecast`, seeded).
 
@@ -48,9 +49,9 @@ from ..scenario import Scenario
 from .dayahead import day_scenario, read_raw
 from .forecast_inputs import ForecastInputs, actual_series, forecast_assets
 from .intraday import PastFixer
-from .month_peak import NAME as MONTH_PEAK, month_peak_kw, with_month_peak
 from .settle import caps_kw, settle
 from .state import end_state
+from .totals import carry_in, carry_out
 
 STRATEGIES = ("perfect", "day_ahead", "intraday")
 """perfect foresight, day-ahead only, day-ahead plus intraday"""
@@ -125,18 +126,18 @@ def replay(scenario_path: str | Path, start: date, days: int, options: ReplayOpt
         _, state = store.end_state(start - timedelta(days=1))
         _, previous = store.latest_totals(start)
     states = {s: dict(state) for s in STRATEGIES}
-    peaks: dict[str, dict] = {s: dict(previous) for s in STRATEGIES}
+    totals: dict[str, dict] = {s: dict(previous) for s in STRATEGIES}
     out = []
     for d in dates:
         for strategy in STRATEGIES:
             r = copy.deepcopy(raw)
-            with_month_peak(r, d, peaks[strategy])
+            carried = carry_in(r, d, totals[strategy])
             scenario, flags = day_scenario(r, d, states[strategy], path.parent, str(path))
             day = run_day(scenario, strategy, forecaster, options)
-            day.flags[:0] = [f for f in flags if not f.startswith("no stored state")]
+            day.flags[:0] = [f for f in flags if not f.startswith("no stored state")] + carried
             states[strategy] = {(a, q): v for a, q, v in day.state}
-            peaks[strategy] = {MONTH_PEAK: (d.strftime("%Y-%m"),
-                                            max(month_peak_kw(d, peaks[strategy]), day.kpis["peak_import_kw"]))}
+            totals[strategy] = {name: (period, value) for name, period, value in
+                                carry_out(scenario, day.dataset, day.kpis["objective_cny"], d, totals[strategy])}
             day.capacity_kw = forecaster.capacity
             out.append(day)
             if progress is not None:
@@ -312,7 +313,7 @@ def day_kpis(ds, scenario: Scenario, day: SettledDay) -> dict:
     terms = share_terms(energy_totals(ds, scenario), scenario)
     renewable, consumed = terms["renewable_share"]
     green, _ = terms["green_electricity_share"]
-    return {**day.kpis, "cost_cny": totals["total_cost_cny"], "emissions_tco2": totals["emissions_tco2"],
+    return {**day.kpis, "cost_cny": totals["total_cost_cny"], "objective_cny": totals["objective_recomputed_cny"], "emissions_tco2": totals["emissions_tco2"],
             "demand_charge_cny": totals["demand_charge_cny"], "import_kwh": totals["import_kwh"],
             "export_kwh": totals["export_kwh"], "demand_kwh": totals["demand_kwh"],
             "renewable_available_kwh": totals["renewable_available_kwh"],
