@@ -149,6 +149,22 @@ class SolverOptions(BaseModel):
         "what it used (energy both ways at once, fractional status) is reported as warnings "
         "(optimiser.relaxation)",
     )
+    highs_options: dict[str, bool | int | float | str] = Field(
+        default_factory=dict,
+        description="further HiGHS options by name, applied to every solve of the run, e.g. "
+        "{mip_heuristic_run_rins: false}; checked against HiGHS when the scenario is read "
+        "(optimiser.highs_options; time_limit, mip_rel_gap, output_flag, threads are set elsewhere)",
+    )
+
+    @field_validator("highs_options")
+    @classmethod
+    def _highs_takes_them(cls, options: dict) -> dict:
+        from .highs_options import refusal
+
+        problem = refusal(options)
+        if problem:
+            raise ValueError(problem)
+        return options
 
 
 class Scenario(BaseModel):

@@ -16,8 +16,6 @@ Python's cyclic collector otherwise takes most of the hand-over's time.
 from __future__ import annotations
 
 import gc
-import os
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -31,6 +29,7 @@ import pyomo.environ as pyo
 
 from .compile import compile_model, magnitude_problem
 from .errors import InfeasibleError, ScenarioError, SolverError
+from .highs_options import apply, quiet_stdout
 from .progress import SILENT, Progress
 
 HIGHS_MIN_VERSION = (1, 15)
@@ -41,11 +40,6 @@ threads: int | None = None
 its cases run in parallel one process per core, and HiGHS's second thread per process only competed
 for the core (200-case sweep on 2 workers: 1.41-1.51x -> 1.82-1.88x the cases per minute of one)."""
 
-
-work_limits: dict[str, int] = {}
-"""HiGHS work limits set on every solve in this process (e.g. ``{"mip_max_improving_sols": 1}``). A stop at
-one is reproducible where a stop at the time limit is not: the tests use them to stop a MIP with a
-schedule found, which the job then treats as it treats a time limit."""
 
 LIMIT_STATUS = {highspy.HighsModelStatus.kTimeLimit: "time_limit",
                 highspy.HighsModelStatus.kSolutionLimit: "solution_limit",
@@ -65,7 +59,7 @@ class SolveInfo:
 
     status: str
     """``optimal`` (within the MIP gap for a MIP), or a feasible schedule found when HiGHS stopped at a
-    limit (:data:`LIMIT_STATUS`: ``time_limit``, or a work limit of :data:`work_limits`), with its gap"""
+    limit (:data:`LIMIT_STATUS`: ``time_limit``, or a work limit in ``solver.highs_options``), with its gap"""
     objective_cny: float
     mip_gap: float | None
     handover_seconds: float
@@ -87,27 +81,6 @@ def paused_gc():
     finally:
         if enabled:
             gc.enable()
-
-
-@contextmanager
-def _quiet_stdout(quiet: bool):
-    """Silence C-level stdout (HiGHS prints its banner when constructed, before any option can be set)."""
-    if not quiet:
-        yield
-        return
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # pragma: no cover - no file descriptor 1
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def _check_highs_version() -> None:
@@ -153,12 +126,13 @@ class HighsModel:
     model : the Pyomo model (one active objective, minimised)
     index : the run's time index, to name steps in infeasibility messages
     verbose : show the HiGHS log
+    options : further HiGHS options by name (``solver.highs_options``, checked by the scenario)
     """
 
     def __init__(self, model: pyo.ConcreteModel, index: pd.DatetimeIndex, verbose: bool = False,
-                 progress: Progress = SILENT):
+                 progress: Progress = SILENT, options: dict | None = None):
         t0 = time.perf_counter()
-        with _quiet_stdout(not verbose):
+        with quiet_stdout(not verbose):
             _check_highs_version()
             self.highs = highspy.Highs()
         self.model, self.index, self.progress = model, index, progress
@@ -196,6 +170,10 @@ class HighsModel:
             self.highs.setOptionValue("output_flag", verbose)
             if threads is not None:
                 self.highs.setOptionValue("threads", threads)
+            self.options = dict(options or {})
+            refused = apply(self.highs, self.options)
+            if refused:
+                raise ScenarioError(f"solver.highs_options: {refused}")
             self.highs.passModel(lp)
             self.unused = form.unused
         self._deferred, self._deferred_changed = False, False
@@ -336,8 +314,6 @@ class HighsModel:
         highs = self.highs
         highs.setOptionValue("time_limit", float(time_limit_s))
         highs.setOptionValue("mip_rel_gap", float(mip_gap))
-        for option, value in work_limits.items():
-            highs.setOptionValue(option, value)
         is_mip = bool(self.integer.any())
         if is_mip and start is not None:
             solution = highspy.HighsSolution()
@@ -351,7 +327,7 @@ class HighsModel:
         if status == highspy.HighsModelStatus.kUnboundedOrInfeasible and not is_mip:
             highs.setOptionValue("presolve", "off")
             highs.run()
-            highs.setOptionValue("presolve", "choose")
+            highs.setOptionValue("presolve", self.options.get("presolve", "choose"))
             status = highs.getModelStatus()
         info = highs.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible

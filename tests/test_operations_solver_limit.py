@@ -3,7 +3,7 @@
 A stop with a schedule found stores it, current, flagged with the limit and the MIP gap left, and
 exits 4; a stop with nothing the park can run records the run failed (exit 4) and the last good
 schedule stays current. A wall-clock limit is not reproducible, so HiGHS is stopped by a work limit
-(:data:`optimiser.solve.work_limits`, ``mip_max_improving_sols``): the job treats any limit alike.
+set in the scenario (``solver.highs_options``: ``mip_max_improving_sols``): the job treats any limit alike.
 
 Cases: two electrolysers with start costs and minimum up and down times under an uneven price
 (:data:`TWO_STACKS`; optimum 2960.5 CNY at 15 and 60 minutes, a tree search at both); stopped at
@@ -19,9 +19,9 @@ import copy
 from datetime import date
 
 import pytest
+import yaml
 from ops_cases import ELECTROLYSER, write_case
 
-from optimiser import solve
 from optimiser.cli import main
 from optimiser.errors import SolverError
 from optimiser.operations.dayahead import day_ahead
@@ -48,10 +48,12 @@ BURNS = [{"name": "load", "kind": "demand", "demand_kw": 100},
 NEGATIVE_NOON = [0.9, 0.9] + [0.7] * 8 + [-0.1] * 4 + [0.7] * 6 + [1.0, 1.0] + [0.3, 0.3]
 
 
-@pytest.fixture
-def first_solution(monkeypatch):
-    """HiGHS stops at its first improving MIP solution in this test."""
-    monkeypatch.setitem(solve.work_limits, "mip_max_improving_sols", 1)
+def limit(path, option: str, value: int):
+    """Rewrite the scenario at ``path`` with a HiGHS work limit (``solver.highs_options``)."""
+    raw = yaml.safe_load(path.read_text())
+    raw.setdefault("solver", {}).setdefault("highs_options", {})[option] = value
+    path.write_text(yaml.safe_dump(raw))
+    return path
 
 
 def assert_stopped_with_a_schedule(summary):
@@ -64,12 +66,12 @@ def assert_stopped_with_a_schedule(summary):
 
 
 @pytest.mark.parametrize("step_minutes", [60, 15])
-def test_day_ahead_stopped_with_a_schedule_stores_it_flagged(tmp_path, step_minutes, monkeypatch):
+def test_day_ahead_stopped_with_a_schedule_stores_it_flagged(tmp_path, step_minutes):
     path = write_case(tmp_path, TWO_STACKS, step_minutes, UNEVEN_PRICES)
     store = Store(tmp_path / "store.sqlite")
     good = day_ahead(path, DAY1, store)
     assert good.result.summary["objective_cny"] == pytest.approx(OPTIMUM_CNY, abs=1e-6)
-    monkeypatch.setitem(solve.work_limits, "mip_max_improving_sols", 1)
+    limit(path, "mip_max_improving_sols", 1)
     with pytest.raises(SolverError, match=r"solution_limit \(MIP gap .*% left\): run \d+ stored the best schedule"):
         day_ahead(path, DAY1, store)
     run = store.runs()[0]
@@ -80,19 +82,19 @@ def test_day_ahead_stopped_with_a_schedule_stores_it_flagged(tmp_path, step_minu
     assert store.end_state(DAY1)[0] == run.id  # and the next day starts from it
 
 
-def test_day_ahead_stopped_with_a_schedule_exits_4_on_the_command_line(tmp_path, capsys, first_solution):
-    path = write_case(tmp_path, TWO_STACKS, 15, UNEVEN_PRICES)
+def test_day_ahead_stopped_with_a_schedule_exits_4_on_the_command_line(tmp_path, capsys):
+    path = limit(write_case(tmp_path, TWO_STACKS, 15, UNEVEN_PRICES), "mip_max_improving_sols", 1)
     assert main(["day-ahead", str(path), "--date", "2026-07-15", "--store", str(tmp_path / "s.sqlite")]) == 4
     err = capsys.readouterr().err
     assert "parkdispatch stage=stored" in err and "stored the best schedule found" in err
 
 
 @pytest.mark.parametrize("step_minutes", [60, 15])
-def test_intraday_stopped_with_a_schedule_stores_it_flagged(tmp_path, step_minutes, monkeypatch):
+def test_intraday_stopped_with_a_schedule_stores_it_flagged(tmp_path, step_minutes):
     path = write_case(tmp_path, TWO_STACKS, step_minutes, UNEVEN_PRICES)
     store = Store(tmp_path / "store.sqlite")
     day_ahead(path, DAY1, store)
-    monkeypatch.setitem(solve.work_limits, "mip_max_improving_sols", 1)
+    limit(path, "mip_max_improving_sols", 1)
     with pytest.raises(SolverError, match="stored the best schedule found"):
         intraday(path, parse_at("2026-07-15T06:00:00+08:00"), store)
     run = store.runs()[0]
@@ -101,7 +103,7 @@ def test_intraday_stopped_with_a_schedule_stores_it_flagged(tmp_path, step_minut
     assert store.current_schedule(DAY1, "intraday").run_id == run.id
 
 
-def test_stopped_with_a_schedule_in_one_solve(tmp_path, first_solution):
+def test_stopped_with_a_schedule_in_one_solve(tmp_path):
     """The seam itself: the schedule found, its gap, and the independent check passed."""
     from optimiser.run import optimise
     from optimiser.scenario import load_scenario
@@ -109,18 +111,18 @@ def test_stopped_with_a_schedule_in_one_solve(tmp_path, first_solution):
     for step_minutes in (60, 15):
         folder = tmp_path / str(step_minutes)
         folder.mkdir()
-        assert_stopped_with_a_schedule(optimise(load_scenario(write_case(folder, TWO_STACKS, step_minutes,
-                                                                         UNEVEN_PRICES))).summary)
+        path = limit(write_case(folder, TWO_STACKS, step_minutes, UNEVEN_PRICES), "mip_max_improving_sols", 1)
+        assert_stopped_with_a_schedule(optimise(load_scenario(path)).summary)
 
 
-def test_lazy_round_stopped_with_both_flows_at_once_is_no_schedule(tmp_path, monkeypatch):
+def test_lazy_round_stopped_with_both_flows_at_once_is_no_schedule(tmp_path):
     """At 15 minutes the third lazy round stops with lfp charging and discharging at once where no binary
     forbids it yet: exit 4 naming it (not the check's exit 5), the last good schedule stays current."""
     path = write_case(tmp_path, BURNS, 15, NEGATIVE_NOON)
     store = Store(tmp_path / "store.sqlite")
     good = day_ahead(path, DAY1, store)
     assert good.result.summary["exclusivity_binaries"]["lazy_rounds"] == 3
-    monkeypatch.setitem(solve.work_limits, "mip_max_improving_sols", 1)
+    limit(path, "mip_max_improving_sols", 1)
     with pytest.raises(SolverError, match=r"exclusivity round 3 with a schedule that uses both flows of lfp "
                                           r"charge/discharge at once at 1 position\(s\)"):
         day_ahead(path, DAY1, store)
@@ -132,13 +134,13 @@ def test_lazy_round_stopped_with_both_flows_at_once_is_no_schedule(tmp_path, mon
 
 
 @pytest.mark.parametrize("step_minutes", [60, 15])
-def test_stopped_before_any_schedule_keeps_the_last_good_one(tmp_path, step_minutes, monkeypatch):
+def test_stopped_before_any_schedule_keeps_the_last_good_one(tmp_path, step_minutes):
     """No node searched: HiGHS stops before it has any schedule; day-ahead and intraday both fail (exit 4)
     and the good day-ahead schedule stays current."""
     path = write_case(tmp_path, TWO_STACKS, step_minutes, UNEVEN_PRICES)
     store = Store(tmp_path / "store.sqlite")
     good = day_ahead(path, DAY1, store)
-    monkeypatch.setitem(solve.work_limits, "mip_max_nodes", 0)
+    limit(path, "mip_max_nodes", 0)
     with pytest.raises(SolverError, match="without a usable schedule"):
         day_ahead(path, DAY1, store)
     with pytest.raises(SolverError, match="without a usable schedule"):
