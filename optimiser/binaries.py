@@ -65,7 +65,7 @@ class _Sides:
 class Exclusivity:
     """The declared pairs of one model, as column indices on its :class:`HighsModel`."""
 
-    def __init__(self, seam: HighsModel, pairs: list[Exclusive]):
+    def __init__(self, seam: HighsModel, pairs: list[Exclusive], chord_cuts: bool = True):
         self.seam = seam
         self.labels = [p.label for p in pairs]
         width = max((len(side.terms) for p in pairs for side in (p.first, p.second)), default=1)  # one for both
@@ -79,7 +79,7 @@ class Exclusivity:
         """positions where propagation holds one flow at 0 (no binary needed)"""
         self.first_row = np.full(len(self.pair_of), -1, dtype=np.int64)
         """row of ``first <= F u`` of each position (the next row is ``second + S u <= S``)"""
-        self.chords = ChordCuts(seam)
+        self.chords = ChordCuts(seam) if chord_cuts else None
         """each flow of a plain pair with a binary, bounded by what backs it in its balance row"""
         seam.listeners.append(self.refresh)
 
@@ -121,8 +121,9 @@ class Exclusivity:
         upper = np.column_stack([-a.constant[positions], s_max - b.constant[positions]]).ravel()
         labels = [f"exclusive flows of {self.labels[p]}" for p in self.pair_of[positions] for _ in range(2)]
         self.seam.add_rows(np.full(2 * k, -np.inf), upper, starts, cols[keep], vals[keep], labels)
-        plain = positions[a.plain[positions] & b.plain[positions]]
-        self.chords.add(list(zip(a.cols[plain, 0].tolist(), b.cols[plain, 0].tolist())))
+        if self.chords is not None:
+            plain = positions[a.plain[positions] & b.plain[positions]]
+            self.chords.add(list(zip(a.cols[plain, 0].tolist(), b.cols[plain, 0].tolist())))
         return k
 
     def big_m(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -165,7 +166,8 @@ class Exclusivity:
             highs.changeCoeff(row, col, -f)
             highs.changeCoeff(row + 1, col, s)
             highs.changeRowBounds(row + 1, -np.inf, s - c)
-        self.chords.refresh()
+        if self.chords is not None:
+            self.chords.refresh()
 
     def clear(self) -> None:
         """Forget every binary and every flow held at 0 (after the seam dropped their columns and rows)."""
@@ -177,7 +179,8 @@ class Exclusivity:
         self.zeroed[:] = False
         self.binary[:] = -1
         self.first_row[:] = -1
-        self.chords.clear()
+        if self.chords is not None:
+            self.chords.clear()
 
     def add_all(self) -> int:
         return self.add(np.arange(len(self)))

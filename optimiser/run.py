@@ -67,7 +67,8 @@ class Dispatch:
         self.build_seconds = time.perf_counter() - t0
         progress.stage("handing it to HiGHS")
         self.seam = HighsModel(self.model, scenario.index, verbose, progress, scenario.solver.highs_options)
-        self.pairs = Exclusivity(self.seam, [pair for port in self.ports.values() for pair in port.exclusive])
+        self.pairs = Exclusivity(self.seam, [pair for port in self.ports.values() for pair in port.exclusive],
+                                 scenario.solver.chord_cuts)
         self.relaxed = relax_all(self.seam) if scenario.solver.binaries == "never" else None
         self._handed_over = (self.seam.n_columns, self.seam.highs.getNumRow())
 

@@ -149,6 +149,12 @@ class SolverOptions(BaseModel):
         "what it used (energy both ways at once, fractional status) is reported as warnings "
         "(optimiser.relaxation)",
     )
+    chord_cuts: bool = Field(
+        True,
+        description="where an exclusivity binary is added, bound each flow by what backs it in its balance "
+        "row (optimiser.chord_cuts): changes no optimum, tightens the LP relaxation; false leaves the "
+        "big-M rows alone (faster for some sequences of small re-solves)",
+    )
     highs_options: dict[str, bool | int | float | str] = Field(
         default_factory=dict,
         description="further HiGHS options by name, applied to every solve of the run, e.g. "

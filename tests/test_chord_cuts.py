@@ -50,12 +50,15 @@ def test_the_cut_closes_the_relaxation_of_importing_to_export(step_minutes):
     in hour 0 would need more than the 60 kW load from the battery and leave hour 1 to import at 1.0.
     Binaries go to hour 0 only (0.5 > 0.2). With big-M rows alone the relaxation passes import straight
     to export there (u = 0.7: 112 kW in, 12 kW out at 0.3 CNY/kWh more): 16.4 CNY. The cut
-    ``export <= (1 - 60/100) x discharge`` holds hour 0's export at the discharge it is not: 20 CNY."""
-    dispatch = Dispatch(scenario_from_dict(store_park(step_minutes, 2, [0.2, 1.0], 0.3, 0.2)))
-    result = check(dispatch.solve())
-    assert result.summary["objective_cny"] == pytest.approx(20.0, abs=1e-6)
-    assert dispatch.pairs.n_added == 60 // step_minutes
-    assert relaxation_cny(dispatch) == pytest.approx(20.0, abs=1e-6)
+    ``export <= (1 - 60/100) x discharge`` holds hour 0's export at the discharge it is not: 20 CNY
+    (``solver.chord_cuts: false`` leaves the big-M rows alone: 16.4 CNY)."""
+    for chord_cuts, relaxed_cny in ((True, 20.0), (False, 16.4)):
+        dispatch = Dispatch(scenario_from_dict(store_park(step_minutes, 2, [0.2, 1.0], 0.3, 0.2,
+                                                          chord_cuts=chord_cuts)))
+        result = check(dispatch.solve())
+        assert result.summary["objective_cny"] == pytest.approx(20.0, abs=1e-6)
+        assert dispatch.pairs.n_added == 60 // step_minutes
+        assert relaxation_cny(dispatch) == pytest.approx(relaxed_cny, abs=1e-6)
 
 
 @pytest.mark.parametrize("step_minutes", [60, 15])
