@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import weather as w
 from .lazy import lazy_module
 
+pd = lazy_module("pandas")
 pvlib = lazy_module("pvlib")
 
 

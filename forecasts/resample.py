@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from . import weather as w
 from .lazy import lazy_module
 
+pd = lazy_module("pandas")
 pvlib = lazy_module("pvlib")
 
 

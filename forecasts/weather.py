@@ -37,10 +37,10 @@ import re
 import warnings
 
 import numpy as np
-import pandas as pd
 
 from .lazy import lazy_module
 
+pd = lazy_module("pandas")
 pvlib = lazy_module("pvlib")
 
 GHI, DNI, DHI = "ghi_w_m2", "dni_w_m2", "dhi_w_m2"

@@ -28,11 +28,13 @@ import os
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from . import weather as w
+from .lazy import lazy_module
 from .pv import output_attrs
+
+pd = lazy_module("pandas")
 
 _OEDB = os.path.join(importlib.util.find_spec("windpowerlib").submodule_search_locations[0], "oedb")
 G0, R_AIR, P0_PA, LAPSE_K_M = 9.80665, 287.058, 101325.0, 0.0065

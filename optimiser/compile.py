@@ -22,7 +22,10 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 from pyomo.repn.standard_repn import generate_standard_repn
 
+from .lazy import drop_pyomo_scipy_hook
 from .sparse import Compressed
+
+drop_pyomo_scipy_hook()  # Pyomo is imported above; before anything imports SciPy
 
 _NUMBERS = (float, int)
 

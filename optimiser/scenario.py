@@ -18,7 +18,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-import pandas as pd
+from .lazy import pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
@@ -192,10 +192,11 @@ class Scenario(BaseModel):
     sizing: Sizing | None = Field(None, description="capacities as decisions, co-optimised with the dispatch "
                                   "(optimiser.planning.sizing)")
 
-    _index: pd.DatetimeIndex = PrivateAttr()
+    # pydantic evaluates these annotations when the class is made: pandas types here would load pandas for `schema`
+    _index: Any = PrivateAttr()  # pd.DatetimeIndex
     _source: str = PrivateAttr("<scenario>")
     _sha256: str = PrivateAttr("")
-    _weather: pd.DataFrame | None = PrivateAttr(None)
+    _weather: Any = PrivateAttr(None)  # pd.DataFrame | None
     _inputs: tuple[Path, ...] = PrivateAttr(())
     _raw: Any = PrivateAttr(None)
     _base_dir: Path = PrivateAttr(Path("."))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-import pandas as pd
+from .lazy import pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .series import Series

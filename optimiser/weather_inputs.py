@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
+from .lazy import pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 

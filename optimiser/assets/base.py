@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
+from ..lazy import pd
 from ..lazy import pyo
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -133,7 +133,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import numpy as np
-import pandas as pd
+from ..lazy import pd
 from ..lazy import pyo
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 

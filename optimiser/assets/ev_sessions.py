@@ -106,7 +106,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
-import pandas as pd
+from ..lazy import pd
 from ..lazy import LinearExpression, pyo
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 

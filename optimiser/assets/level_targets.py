@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Callable, ClassVar
 
 import numpy as np
-import pandas as pd
+from ..lazy import pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from ..lazy import pyo

@@ -46,7 +46,7 @@ import re
 from typing import Literal
 
 import numpy as np
-import pandas as pd
+from ..lazy import pd
 from ..lazy import pyo
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 

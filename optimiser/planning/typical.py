@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
+from ..lazy import pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from .linking import PeriodLinking
