@@ -71,3 +71,14 @@ def test_a_run_never_imports_scipy_stats(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_lazy_module_imports_on_first_use_then_runs_its_hook():
+    probe = ("import json, sys; from forecasts.lazy import lazy_module; calls = []; "
+             "m = lazy_module('fractions', then=lambda: calls.append(1)); before = 'fractions' in sys.modules; "
+             "third = m.Fraction(1, 3); again = m.Fraction; "
+             "print(json.dumps([before, 'fractions' in sys.modules, calls, again is sys.modules['fractions'].Fraction, "
+             "str(third)]))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [False, True, [1], True, "1/3"]
