@@ -32,6 +32,7 @@ import numpy as np
 from .assets.base import Exclusive, Side
 from .chord_cuts import ChordCuts
 from .errors import SolverError
+from .netted_start import netted_start
 from .solve import HighsModel, SolveInfo
 
 MAX_ROUNDS = 8
@@ -215,7 +216,8 @@ def solve_exclusive(seam: HighsModel, pairs: Exclusivity, mode: str, time_limit_
     """Solve with exclusivity binaries by ``mode`` (``auto``: seeds, then lazily; ``always``: at every
     position; ``never``: none); returns the last solve's info and the number of lazy rounds.
 
-    The time limit holds for all rounds together; solve seconds are summed over them. A round stopped at a
+    The time limit holds for all rounds together; solve seconds are summed over them (and the relaxation
+    solved for the first round's start, :mod:`optimiser.netted_start`). A round stopped at a
     limit returns its schedule if it breaks no pair where no binary is yet (then it is feasible for the
     full model), else raises :class:`SolverError`: that schedule is not one the park can run.
     """
@@ -223,11 +225,16 @@ def solve_exclusive(seam: HighsModel, pairs: Exclusivity, mode: str, time_limit_
         pairs.add_all()
     elif mode == "auto":
         pairs.add(pairs.seeds(seam.cost))
-    deadline, rounds, solve_seconds = time.perf_counter() + time_limit_s, 0, 0.0
+    deadline, rounds = time.perf_counter() + time_limit_s, 0
+    # a MIP start only on a model's first solve, and only one checked feasible (optimiser.netted_start):
+    # the last schedule breaks the rows a lazy round adds, and HiGHS 1.16's repair of an infeasible
+    # start (an LP with the binaries fixed) was seen to end "optimal" above the optimum
+    t0 = time.perf_counter()
+    start = netted_start(seam, pairs, time_limit_s) if seam.x is None and pairs.n_added else None
+    solve_seconds = time.perf_counter() - t0
     while True:
-        # no MIP start: the last schedule breaks the rows just added, and HiGHS 1.16's repair of an
-        # infeasible start (an LP with the binaries fixed) was seen to end "optimal" above the optimum
-        info = seam.solve(max(deadline - time.perf_counter(), 1e-3), mip_gap)
+        info = seam.solve(max(deadline - time.perf_counter(), 1e-3), mip_gap, start)
+        start = None
         solve_seconds += info.solve_seconds
         info.solve_seconds = solve_seconds
         if mode != "auto":

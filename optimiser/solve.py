@@ -393,28 +393,49 @@ class HighsModel:
                 value = 0.0 if var.lb is None else max(0.0, var.lb)
                 var.set_value(value if var.ub is None else min(value, var.ub))
 
+    @contextmanager
+    def _as_lp(self, fixed: np.ndarray | None = None):
+        """Inside the block the integer columns are continuous, at the values ``fixed`` if given;
+        integrality and bounds are restored after."""
+        highs, ints = self.highs, np.flatnonzero(self.integer).astype(np.int32)
+        lp = highs.getLp()
+        lower, upper = np.asarray(lp.col_lower_)[ints].copy(), np.asarray(lp.col_upper_)[ints].copy()
+        highs.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kContinuous))
+        if fixed is not None:
+            highs.changeColsBounds(len(ints), ints, fixed, fixed)
+        try:
+            yield ints
+        finally:
+            highs.changeColsBounds(len(ints), ints, lower, upper)
+            highs.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kInteger))
+
     def fixed_duals(self, rows: np.ndarray) -> np.ndarray | None:
         """Duals of ``rows`` [CNY per unit of right-hand side] at the last solution, with every integer
         column fixed at its value (the LP that remains; for an LP, the LP's own); None if that LP does
         not solve to optimality. Integrality and bounds are restored; the last solution is kept."""
-        highs, ints = self.highs, np.flatnonzero(self.integer).astype(np.int32)
         if self.x is None:
             raise ValueError("no solution to take duals at")
-        lp = highs.getLp()
-        lower, upper = np.asarray(lp.col_lower_)[ints].copy(), np.asarray(lp.col_upper_)[ints].copy()
-        if ints.size:
-            fixed = np.round(self.x[ints])
-            highs.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kContinuous))
-            highs.changeColsBounds(len(ints), ints, fixed, fixed)
-            highs.run()
-        try:
-            if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        rows = np.asarray(rows, dtype=np.int64)
+        if not self.integer.any():
+            return self._duals(rows)
+        with self._as_lp(np.round(self.x[self.integer])):
+            self.highs.run()
+            return self._duals(rows)
+
+    def _duals(self, rows: np.ndarray) -> np.ndarray | None:
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(self.highs.getSolution().row_dual)[rows] / self.scale
+
+    def lp_solution(self, time_limit_s: float, fixed: np.ndarray | None = None) -> np.ndarray | None:
+        """The solution of the LP relaxation (integer columns continuous in their bounds, or fixed at the
+        values ``fixed``), or None if it is not solved to optimality within ``time_limit_s``."""
+        with self._as_lp(fixed):
+            self.highs.setOptionValue("time_limit", float(time_limit_s))
+            self._run()
+            if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 return None
-            return np.asarray(highs.getSolution().row_dual)[np.asarray(rows, dtype=np.int64)] / self.scale
-        finally:
-            if ints.size:
-                highs.changeColsBounds(len(ints), ints, lower, upper)
-                highs.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kInteger))
+            return np.array(self.highs.getSolution().col_value)
 
     # --- diagnosis --------------------------------------------------------------------
     def _infeasible(self, is_mip: bool) -> InfeasibleError:
