@@ -1,0 +1,130 @@
+"""The names of the reported KPIs (summary.json's contract) and hand-worked values of the totals no other
+test in the mutation selection asserts.
+
+A renamed, dropped or doubled key in :func:`optimiser.results.kpis` or
+:func:`optimiser.accounting.park_accounting` changes what summary.json reports: the key sets are pinned
+here, so a mutant that renames one fails.
+"""
+
+from __future__ import annotations
+
+import pytest
+from builders import small_scenario
+from test_shares_with_export import exporting_park
+
+from optimiser.accounting import park_accounting
+from optimiser.results import MULTI_ENERGY_TOTALS, kpis
+from optimiser.run import optimise
+from optimiser.scenario import scenario_from_dict
+
+KPI_KEYS = {
+    "objective_recomputed_cny", "total_cost_cny", "green_purchase_cost_cny", "green_purchased_kwh",
+    "target_penalty_cny", "target_shortfall_kwh", "energy_cost_cny", "demand_charge_cny", "storage_cost_cny",
+    "asset_cost_cny", "carbon_cost_cny", "emissions_tco2", "emissions_basis", "emissions_national_method_tco2",
+    "emissions_grid_factor_tco2", "grid_emissions_tco2", "import_kwh", "export_kwh", "demand_kwh",
+    "renewable_available_kwh", "renewable_generation_kwh", "curtailment_kwh", "renewable_share", "peak_import_kw",
+    *MULTI_ENERGY_TOTALS,
+}
+ACCOUNTING_KEYS = {
+    "method", "park_emissions_tco2", "electricity_emissions_tco2", "fuel_emissions_tco2", "emissions_basis",
+    "emissions_national_method_tco2", "emissions_grid_factor_tco2", "grid_emission_factor_tco2_per_mwh",
+    "electricity_tce_method", "electricity_kgce_per_kwh", "energy_consumption_tce", "annual_energy_consumption_tce",
+    "electricity_consumed_kwh",
+    # energy_totals, without fuel_tco2 (reported as fuel_emissions_tco2)
+    "import_kwh", "export_kwh", "onsite_available_kwh", "onsite_kwh", "direct_available_kwh", "direct_line_kwh",
+    "direct_self_kwh", "direct_export_kwh", "direct_reexport_kwh", "green_purchased_kwh", "fuel_generation_kwh",
+    "fuel_cell_kwh", "gas_m3", "gas_kgce", "hydrogen_bought_kg", "heat_purchased_gj", "non_fossil_heat_purchased_gj",
+}
+PARK_KPIS = {"carbon_intensity_tco2_per_tce", "clean_energy_share", "non_fossil_share", "green_electricity_share",
+             "curtailment_rate"}
+ROW_KEYS = {"value", "target", "kind", "pass", "unit", "source"}
+
+
+@pytest.fixture(scope="module")
+def exporting_run():
+    return optimise(exporting_park(60))
+
+
+def test_kpi_and_accounting_keys(exporting_run):
+    """Every key of the totals, the accounting and the KPI rows, and nothing else (no direct supply here)."""
+    ds, scenario = exporting_run.dataset, exporting_run.scenario
+    assert set(kpis(ds, scenario)) == KPI_KEYS
+    account = park_accounting(ds, scenario)
+    assert set(account) == {"kpis", "accounting"}
+    assert set(account["accounting"]) == ACCOUNTING_KEYS
+    assert set(account["kpis"]) == PARK_KPIS
+    assert all(set(row) == ROW_KEYS for row in account["kpis"].values())
+
+
+@pytest.fixture(scope="module")
+def exporting_run_15():
+    return optimise(exporting_park(15))
+
+
+def test_row_kinds(exporting_run):
+    """Limits are maxima, shares minima: the ``kind`` each row reports."""
+    rows = park_accounting(exporting_run.dataset, exporting_run.scenario)["kpis"]
+    assert {name: row["kind"] for name, row in rows.items()} == {
+        "carbon_intensity_tco2_per_tce": "max", "clean_energy_share": "min", "non_fossil_share": "min",
+        "green_electricity_share": "min", "curtailment_rate": "max"}
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_year_to_date_on_every_share_and_the_annual_size(step_minutes):
+    """The exporting park (R 500, X 400, I 300 kWh over 2 h; C = 400 kWh) with soft targets at no
+    penalty (the optimum does not move) carrying year-to-date totals, and an accounting default for the
+    green share.
+
+    Horizon shares: green = non-fossil = (R - X) / C = 0.25, direct supply 0 / 400 = 0, utilisation
+    500 / 500 (curtailment 0). Year to date: non-fossil (1000 + 100) / (3000 + 400) = 0.3235294 >= 0.3
+    passes; curtailment 1 - (900 + 500) / (1000 + 500) = 0.0666667 > 0.05 fails (the horizon alone, 0,
+    would pass); direct supply (500 + 0) / (1000 + 400) = 0.3571429 >= 0.2 passes. The green row
+    carries the accounting default 0.2 and no year to date. Energy 400 x 0.1229 / 1000 = 0.04916 tce
+    in 2 h, so 0.04916 x 8760 / 2 = 215.3208 tce/yr (the same at 15 minutes: 8 steps of 0.25 h).
+    """
+    free = {"penalty_cny_per_kwh": 0.0}
+    park = exporting_park(step_minutes, targets={
+        "non_fossil_share_min": {"value": 0.3, **free,
+                                 "year_to_date": {"numerator_kwh": 1000, "denominator_kwh": 3000}},
+        "curtailment_rate_max": {"value": 0.05, **free,
+                                 "year_to_date": {"numerator_kwh": 900, "denominator_kwh": 1000}},
+        "direct_supply_share_min": {"value": 0.2, **free,
+                                    "year_to_date": {"numerator_kwh": 500, "denominator_kwh": 1000}},
+    }).with_changes({"accounting.green_electricity_share_min": 0.2})
+    r = optimise(park)
+    assert r.summary["objective_cny"] == pytest.approx(70.0, abs=1e-6)
+    rows, acc = r.summary["kpis"], r.summary["accounting"]
+    assert acc["annual_energy_consumption_tce"] == pytest.approx(0.04916 * 8760 / 2, rel=1e-9)
+    assert rows["carbon_intensity_tco2_per_tce"]["value"] == pytest.approx(-0.08 / 0.04916, rel=1e-9)
+    nf, cur, ds_share, green = (rows[k] for k in ("non_fossil_share", "curtailment_rate", "direct_supply_share",
+                                                  "green_electricity_share"))
+    assert (nf["value"], nf["target"]) == (pytest.approx(0.25, abs=1e-9), 0.3)
+    assert nf["year_to_date_value"] == pytest.approx(1100 / 3400, abs=1e-9) and nf["pass"] is True
+    assert (cur["value"], cur["target"]) == (pytest.approx(0.0, abs=1e-9), 0.05)
+    assert cur["year_to_date_value"] == pytest.approx(1 - 1400 / 1500, abs=1e-9) and cur["pass"] is False
+    assert (ds_share["value"], ds_share["target"]) == (pytest.approx(0.0, abs=1e-9), 0.2)
+    assert ds_share["year_to_date_value"] == pytest.approx(500 / 1400, abs=1e-9) and ds_share["pass"] is True
+    assert (green["value"], green["target"], green["pass"]) == (pytest.approx(0.25, abs=1e-9), 0.2, True)
+    assert "year_to_date_value" not in green
+
+
+def test_idle_park_reports_zero_shares_and_no_curtailment():
+    """No demand and nothing available, 2 h: every denominator is 0. Carbon intensity 0 (no energy),
+    every share 0, curtailment 0 (nothing to curtail), also year to date from empty totals; the
+    direct-supply row is there because its target is set. Soft targets at 1 CNY/kWh cost nothing:
+    each shortfall s·D - N is 0."""
+    empty_ytd = {"numerator_kwh": 0, "denominator_kwh": 0}
+    soft = {"penalty_cny_per_kwh": 1.0, "year_to_date": empty_ytd}
+    raw = small_scenario(2, assets=[{"name": "load", "kind": "demand", "demand_kw": [0.0, 0.0]},
+                                    {"name": "pv", "kind": "pv", "available_kw": [0.0, 0.0]}],
+                         targets={name: {"value": 0.3, **soft} for name in (
+                             "green_electricity_share_min", "clean_energy_share_min", "non_fossil_share_min",
+                             "curtailment_rate_max", "direct_supply_share_min")})
+    r = optimise(scenario_from_dict(raw))
+    assert r.summary["objective_cny"] == pytest.approx(0.0, abs=1e-9)
+    rows = r.summary["kpis"]
+    assert rows["carbon_intensity_tco2_per_tce"]["value"] == 0.0
+    for name in ("clean_energy_share", "non_fossil_share", "green_electricity_share", "direct_supply_share",
+                 "curtailment_rate"):
+        assert rows[name]["value"] == 0.0, name
+        assert rows[name]["year_to_date_value"] == 0.0, name
