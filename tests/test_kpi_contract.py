@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import pytest
 from builders import small_scenario
+from test_accounting_scope import reexport_park
 from test_shares_with_export import exporting_park
 
 from optimiser.accounting import park_accounting
-from optimiser.results import MULTI_ENERGY_TOTALS, kpis
+from optimiser.results import MULTI_ENERGY_TOTALS, kpis, units_of
 from optimiser.run import optimise
 from optimiser.scenario import scenario_from_dict
 
@@ -128,3 +129,35 @@ def test_idle_park_reports_zero_shares_and_no_curtailment():
                  "curtailment_rate"):
         assert rows[name]["value"] == 0.0, name
         assert rows[name]["year_to_date_value"] == 0.0, name
+
+
+def test_units_of_every_suffix():
+    """The longest matching suffix names the unit (``_cny_per_kwh`` before ``_kwh``); no suffix: "1"."""
+    assert {name: units_of(name) for name in (
+        "grid_import_kw", "lfp_soc_kwh", "grid_import_price_cny_per_kwh", "grid_emission_factor_tco2_per_mwh",
+        "hp_heat_kw_th", "tank_level_kwh_th", "ely_hydrogen_kg_per_h", "h2_level_kg", "boiler_gas_m3_per_h",
+        "chp_on")} == {
+        "grid_import_kw": "kW", "lfp_soc_kwh": "kWh", "grid_import_price_cny_per_kwh": "CNY/kWh",
+        "grid_emission_factor_tco2_per_mwh": "tCO2/MWh", "hp_heat_kw_th": "kW_th", "tank_level_kwh_th": "kWh_th",
+        "ely_hydrogen_kg_per_h": "kg/h", "h2_level_kg": "kg", "boiler_gas_m3_per_h": "m3/h", "chp_on": "1"}
+
+
+def test_dataset_metadata():
+    """dispatch.nc's metadata: each variable's asset, kind, flow and units, and the run's attributes, for
+    the grid, a green certificate (none bought: it costs and nothing asks for it, so the optimum stays 70 CNY)
+    and direct supply re-exported through the park (the re-export park of test_accounting_scope)."""
+    park = exporting_park(60, targets={"green_purchases": [
+        {"name": "gec", "kind": "certificate", "price_cny_per_mwh": 30, "max_mwh": 1}]})
+    r = optimise(park)
+    assert r.summary["objective_cny"] == pytest.approx(70.0, abs=1e-6)
+    ds = r.dataset
+    assert ds.attrs == {"park": "test park", "timezone": "Asia/Shanghai", "step_minutes": 60,
+                        "scenario_sha256": park.sha256, "weather_synthetic": 0}
+    assert ds["grid_import_kw"].attrs == {"asset": "grid", "kind": "grid", "flow": "import_kw", "units": "kW"}
+    assert ds["grid_import_price_cny_per_kwh"].attrs == {"asset": "grid", "kind": "grid",
+                                                         "flow": "import_price_cny_per_kwh", "units": "CNY/kWh"}
+    assert ds["gec_green_kw"].attrs == {"asset": "gec", "kind": "certificate", "flow": "green_kw", "units": "kW"}
+    reexport = optimise(reexport_park(lambda steps, minutes, **s: scenario_from_dict(small_scenario(steps, minutes, **s)),
+                                      60)).dataset
+    assert reexport["direct_reexport_kw"].attrs == {"asset": "direct", "kind": "direct_supply",
+                                                    "flow": "reexport_kw", "units": "kW"}
