@@ -111,6 +111,10 @@ def test_process_level_tank_serves_space_heat_through_the_cascade(build):
     assert r.summary["objective_cny"] == pytest.approx(20.0, abs=1e-6)
     np.testing.assert_allclose(asset_flows(r.dataset, "tank")["discharge_kw"], [0, 100], atol=1e-6)
     np.testing.assert_allclose(asset_flows(r.dataset, "heat_cascade")["process_to_space_kw_th"], [0, 100], atol=1e-6)
+    # supplied counts the tank's discharge (100), not its charging (-100 at step 0), and the idle boiler's 0 at step 1
+    assert r.summary["heat_levels"]["process"] == pytest.approx({
+        "temperature_c": 90.0, "demand_kwh_th": 0.0, "supplied_kwh_th": 200.0, "cascaded_in_kwh_th": 0.0,
+        "cascaded_out_kwh_th": 100.0})
 
 
 def test_three_levels_cascade_step_by_step(build):
@@ -252,3 +256,16 @@ def test_level_summary_sums_every_supplier_at_both_step_lengths(build, step_minu
     assert r.summary["heat_by_source_kwh_th"] == pytest.approx({"eboiler": 150.0, "hp": 30.0, "hp2": 20.0}, abs=1e-6)
     assert r.dataset["heat_cascade_process_to_space_kw_th"].attrs == {
         "asset": "heat_cascade", "kind": "heat_cascade", "flow": "process_to_space_kw_th", "units": "kW_th"}
+
+
+def test_a_level_may_be_called_heat(build):
+    """A level named like the single heat bus ("heat"): the power-only load (whose level lookup also
+    answers "heat") is no heat asset of it. Boiler 100 kW_th at 0.5 CNY/kWh_th: 50 CNY, + 10 kWh: 55 CNY."""
+    levels = [{"name": "heat", "temperature_c": 90}, {"name": "space", "temperature_c": 45}]
+    r = optimise(build(1, tariff=tariff(), heat_levels=levels, assets=[
+        {"name": "load", "kind": "demand", "demand_kw": 10},
+        {"name": "process_load", "kind": "heat_demand", "demand_kw_th": 100, "heat_level": "heat"},
+        {"name": "eboiler", "kind": "electric_boiler", "capacity_kw_th": 500, "efficiency": 1.0, "heat_level": "heat"},
+    ]))
+    assert r.summary["objective_cny"] == pytest.approx(55.0, abs=1e-6)
+    assert r.summary["heat_levels"]["heat"]["supplied_kwh_th"] == pytest.approx(100.0, abs=1e-6)

@@ -161,3 +161,13 @@ def test_dataset_metadata():
                                       60)).dataset
     assert reexport["direct_reexport_kw"].attrs == {"asset": "direct", "kind": "direct_supply",
                                                     "flow": "reexport_kw", "units": "kW"}
+
+
+def test_electricity_coefficient_override_is_reported():
+    """``electricity_kgce_per_kwh: 0.2`` replaces the method's 0.1229: reported as "override"; energy
+    400 x 0.2 / 1000 = 0.08 tce, carbon intensity -0.08 / 0.08 = -1 tCO2/tce."""
+    r = optimise(exporting_park(60).with_changes({"accounting.electricity_kgce_per_kwh": 0.2}))
+    acc = r.summary["accounting"]
+    assert (acc["electricity_tce_method"], acc["electricity_kgce_per_kwh"]) == ("override", 0.2)
+    assert acc["energy_consumption_tce"] == pytest.approx(0.08, rel=1e-9)
+    assert r.summary["kpis"]["carbon_intensity_tco2_per_tce"]["value"] == pytest.approx(-1.0, rel=1e-9)
