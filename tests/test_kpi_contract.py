@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from builders import small_scenario
-from test_accounting_scope import reexport_park
+from test_accounting_scope import RULES_OFF, direct, reexport_park
 from test_shares_with_export import exporting_park
 
 from optimiser.accounting import park_accounting
@@ -171,3 +171,13 @@ def test_electricity_coefficient_override_is_reported():
     assert (acc["electricity_tce_method"], acc["electricity_kgce_per_kwh"]) == ("override", 0.2)
     assert acc["energy_consumption_tce"] == pytest.approx(0.08, rel=1e-9)
     assert r.summary["kpis"]["carbon_intensity_tco2_per_tce"]["value"] == pytest.approx(-1.0, rel=1e-9)
+
+
+def test_direct_supply_share_row_with_little_direct_supply():
+    """1 h, load 100 kW, a direct-supply project with 0.5 kWh available (its rules off): the park's
+    direct-supply share row is reported, 0.5 / 100 = 0.005 (any availability, not only above 1 kWh)."""
+    raw = small_scenario(1, assets=[{"name": "load", "kind": "demand", "demand_kw": 100},
+                                    direct(available=[0.5], rules=RULES_OFF)])
+    rows = optimise(scenario_from_dict(raw)).summary["kpis"]
+    assert rows["direct_supply_share"]["value"] == pytest.approx(0.005, abs=1e-9)
+    assert rows["direct_supply_share"]["target"] is None and rows["direct_supply_share"]["pass"] is None
