@@ -8,12 +8,14 @@ here, so a mutant that renames one fails.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+import xarray as xr
 from builders import small_scenario
 from test_accounting_scope import RULES_OFF, direct, reexport_park
 from test_shares_with_export import exporting_park
 
-from optimiser.accounting import park_accounting
+from optimiser.accounting import emissions_by_basis, energy_totals, park_accounting, share_terms
 from optimiser.results import MULTI_ENERGY_TOTALS, kpis, units_of
 from optimiser.run import optimise
 from optimiser.scenario import scenario_from_dict
@@ -181,3 +183,115 @@ def test_direct_supply_share_row_with_little_direct_supply():
     rows = optimise(scenario_from_dict(raw)).summary["kpis"]
     assert rows["direct_supply_share"]["value"] == pytest.approx(0.005, abs=1e-9)
     assert rows["direct_supply_share"]["target"] is None and rows["direct_supply_share"]["pass"] is None
+
+
+HOURLY_FLOWS = {
+    "grid": {"import_kw": [300, 100], "export_kw": [0, 50], "emission_factor_tco2_per_mwh": [0.6, 0.4]},
+    "pv": {"available_kw": [200, 100], "output_kw": [150, 100], "curtailed_kw": [50, 0]},
+    "d1": {"available_kw": [100, 100], "self_kw": [80, 100], "export_kw": [10, 0], "curtailed_kw": [10, 0],
+           "reexport_kw": [0, 20]},
+    "d2": {"available_kw": [50, 50], "self_kw": [50, 40], "export_kw": [0, 10], "curtailed_kw": [0, 0],
+           "reexport_kw": [0, 0]},
+    "chp": {"power_kw": [100, 0], "heat_kw_th": [0, 0], "fuel_kw": [250, 0], "gas_m3_per_h": [25, 0]},
+    "fc": {"hydrogen_kg_per_h": [1, 0], "power_kw": [20, 0], "heat_kw_th": [0, 0]},
+    "gb": {"heat_kw_th": [100, 100], "gas_m3_per_h": [10, 10]},
+    "hpf": {"heat_kw_th": [50, 0]},
+    "hpn": {"heat_kw_th": [0, 50]},
+    "h2": {"demand_kg_per_h": [2, 2], "bought_kg_per_h": [1, 0]},
+    "load": {"demand_kw": [300, 300]},
+    "g1": {"green_kw": [20, 0]},
+    "g2": {"green_kw": [0, 10]},
+}
+"""a 2-hour result written by hand (kW, kW_th, kg/h, m3/h per hour), not an optimum: the accounting is a
+pure function of the flows. Two of each kind that is summed, the last asset (the load) contributing nothing."""
+
+
+def many_assets(step_minutes: int, grey_hydrogen: bool = True, **accounting):
+    """The scenario of HOURLY_FLOWS and those flows as a Dataset at ``step_minutes`` (each hour repeated)."""
+    per_hour = 60 // step_minutes
+
+    def hourly(values):
+        return [float(v) for v in np.repeat(values, per_hour)]
+
+    def direct_project(name, available):
+        return {"name": name, "kind": "direct_supply", "line_limit_kw": 1000, "rules": RULES_OFF,
+                "plants": [{"name": f"{name}_pv", "technology": "pv", "available_kw": hourly(available)}]}
+
+    raw = small_scenario(2 * per_hour, step_minutes, accounting=accounting, assets=[
+        {"name": "pv", "kind": "pv", "available_kw": hourly([200, 100])},
+        direct_project("d1", [100, 100]), direct_project("d2", [50, 50]),
+        {"name": "chp", "kind": "chp", "gas_price_cny_per_m3": 1.0, "lhv_kwh_per_m3": 10.0,
+         "vertices": [{"power_kw": 0, "heat_kw_th": 0, "fuel_kw": 0}, {"power_kw": 100, "heat_kw_th": 0, "fuel_kw": 250}]},
+        {"name": "fc", "kind": "fuel_cell", "power_kw": 50},
+        {"name": "gb", "kind": "gas_boiler", "efficiency": 1.0, "lhv_kwh_per_m3": 10.0, "gas_price_cny_per_m3": 2.0,
+         "capacity_kw_th": 500},
+        {"name": "hpf", "kind": "heat_purchase", "capacity_kw_th": 100},
+        {"name": "hpn", "kind": "heat_purchase", "capacity_kw_th": 100, "fossil": False},
+        {"name": "h2", "kind": "hydrogen_demand", "demand_kg_per_h": hourly([2, 2]),
+         **({"grey_purchase_cny_per_kg": 30.0} if grey_hydrogen else {})},
+        {"name": "load", "kind": "demand", "demand_kw": hourly([300, 300])},
+    ], targets={"green_purchases": [{"name": "g1", "kind": "certificate", "price_cny_per_mwh": 10, "max_mwh": 1},
+                                    {"name": "g2", "kind": "green_power_contract", "price_cny_per_mwh": 20,
+                                     "max_mwh": 1}]})
+    scenario = scenario_from_dict(raw)
+    flows = {asset: dict(f, bought_kg_per_h=f["bought_kg_per_h"] if grey_hydrogen else [0, 0]) if asset == "h2"
+             else f for asset, f in HOURLY_FLOWS.items()}
+    ds = xr.Dataset({f"{asset}_{flow}": ("time", np.repeat(np.asarray(v, dtype=float), per_hour),
+                                         {"asset": asset, "flow": flow})
+                     for asset, f in flows.items() for flow, v in f.items()}, coords={"time": scenario.index})
+    return scenario, ds
+
+
+GAS_KGCE_PER_M3 = 10.0 * 3.6 / 29.3076
+"""10 kWh/m3 of gas in kgce (29.3076 MJ/kgce)"""
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_energy_totals_sum_every_asset(step_minutes):
+    """Energy terms of HOURLY_FLOWS [kWh unless stated], the same at 60 and 15 minutes:
+    on-site PV available 300, used 250; direct supply available 200 + 100 = 300, over the lines
+    180 + 90 = 270, of which d1 re-exported 20 through the park: self-consumed 250, own export 10 + 10 = 20;
+    green bought 20 + 10 = 30; fuel generation CHP 100 + fuel cell 20 = 120; gas 25 + 20 = 45 m3
+    (45 x 36 / 29.3076 kgce); grey hydrogen 1 kg; heat bought (50 + 50) x 0.0036 = 0.36 GJ, 0.18 GJ of it
+    non-fossil; fuel emissions 45 x 0.002165 + 0.18 x 0.11 + 1 x 11.2 / 1000 = 0.128425 tCO2."""
+    scenario, ds = many_assets(step_minutes)
+    assert energy_totals(ds, scenario) == pytest.approx({
+        "import_kwh": 400.0, "export_kwh": 50.0, "onsite_available_kwh": 300.0, "onsite_kwh": 250.0,
+        "direct_available_kwh": 300.0, "direct_line_kwh": 270.0, "direct_self_kwh": 250.0, "direct_export_kwh": 20.0,
+        "direct_reexport_kwh": 20.0, "green_purchased_kwh": 30.0, "fuel_generation_kwh": 120.0, "fuel_cell_kwh": 20.0,
+        "gas_m3": 45.0, "gas_kgce": 45 * GAS_KGCE_PER_M3, "hydrogen_bought_kg": 1.0, "heat_purchased_gj": 0.36,
+        "non_fossil_heat_purchased_gj": 0.18, "fuel_tco2": 0.128425}, rel=1e-12)
+
+
+@pytest.mark.parametrize("grey_hydrogen, accounting, fuel_cell_green_kwh, phi, gas_clean", [
+    (True, {}, 0.0, 0.0, True),
+    (False, {"grid_non_fossil_share": 0.4, "natural_gas_is_clean": False}, 20.0, 0.4, False),
+])
+def test_share_terms_and_emissions_of_every_term(grey_hydrogen, accounting, fuel_cell_green_kwh, phi, gas_clean):
+    """(N, D) of each share from the energy terms above, with k = 0.1229 kgce/kWh:
+    C = I - X + R + S = 400 - 50 + 250 + 270 = 870, used electricity C + F = 990;
+    green R + S - X + G = 500, + the fuel cell's 20 only without grey hydrogen; non-fossil green +
+    φ (I - G) = φ x 370 + 34.121 x 0.18 / k (1 GJ = 1000 / 29.3076 kgce); energy E = C + (gas kgce
+    + 4.0945 x 1 kg grey H2 + 34.121 x 0.36) / k;
+    clean = non-fossil + gas / k if gas is clean; utilisation (R + S + S_x = 540) / 600; direct supply
+    250 / 990; renewable (R - X = 200) / 990. Emissions: national 0.8325 x (400 - 30 - (50 - 20)) / 1000
+    = 0.28305 tCO2, grid factor (300 x 0.6 + 100 x 0.4) / 1000 = 0.22 tCO2, each + fuels (0.128425, or
+    0.117225 without the grey kilogram)."""
+    scenario, ds = many_assets(60, grey_hydrogen, **accounting)
+    e = energy_totals(ds, scenario)
+    k = 0.1229
+    gas = 45 * GAS_KGCE_PER_M3 / k
+    heat_kgce_per_gj = 1000 / 29.3076
+    non_fossil = 500 + phi * 370 + heat_kgce_per_gj * 0.18 / k
+    energy = 870 + gas + (4.0945 * (1.0 if grey_hydrogen else 0.0) + heat_kgce_per_gj * 0.36) / k
+    assert share_terms(e, scenario) == {
+        "green_electricity_share": (pytest.approx(500 + fuel_cell_green_kwh), pytest.approx(990)),
+        "non_fossil_share": (pytest.approx(non_fossil), pytest.approx(energy)),
+        "clean_energy_share": (pytest.approx(non_fossil + (gas if gas_clean else 0.0)), pytest.approx(energy)),
+        "utilisation": (pytest.approx(540), pytest.approx(600)),
+        "direct_supply_share": (pytest.approx(250), pytest.approx(990)),
+        "renewable_share": (pytest.approx(200), pytest.approx(990))}
+    fuel = 0.128425 if grey_hydrogen else 0.117225
+    assert emissions_by_basis(e, ds, scenario) == pytest.approx({
+        "national_method": 0.28305 + fuel, "grid_factor": 0.22 + fuel, "national_method_electricity": 0.28305,
+        "grid_factor_electricity": 0.22}, rel=1e-12)
