@@ -16,7 +16,7 @@ from test_accounting_scope import RULES_OFF, direct, reexport_park
 from test_shares_with_export import exporting_park
 
 from optimiser.accounting import emissions_by_basis, energy_totals, park_accounting, share_terms
-from optimiser.results import MULTI_ENERGY_TOTALS, kpis, units_of
+from optimiser.results import MULTI_ENERGY_TOTALS, kpis, renewable_share, storage_summary, units_of
 from optimiser.run import optimise
 from optimiser.scenario import scenario_from_dict
 
@@ -186,7 +186,8 @@ def test_direct_supply_share_row_with_little_direct_supply():
 
 
 HOURLY_FLOWS = {
-    "grid": {"import_kw": [300, 100], "export_kw": [0, 50], "emission_factor_tco2_per_mwh": [0.6, 0.4]},
+    "grid": {"import_kw": [300, 100], "export_kw": [0, 50], "emission_factor_tco2_per_mwh": [0.6, 0.4],
+             "import_price_cny_per_kwh": [0.5, 0.5], "export_price_cny_per_kwh": [0.2, 0.2]},
     "pv": {"available_kw": [200, 100], "output_kw": [150, 100], "curtailed_kw": [50, 0]},
     "d1": {"available_kw": [100, 100], "self_kw": [80, 100], "export_kw": [10, 0], "curtailed_kw": [10, 0],
            "reexport_kw": [0, 20]},
@@ -206,7 +207,7 @@ HOURLY_FLOWS = {
 pure function of the flows. Two of each kind that is summed, the last asset (the load) contributing nothing."""
 
 
-def many_assets(step_minutes: int, grey_hydrogen: bool = True, **accounting):
+def many_assets(step_minutes: int, grey_hydrogen: bool = True, objective: dict | None = None, **accounting):
     """The scenario of HOURLY_FLOWS and those flows as a Dataset at ``step_minutes`` (each hour repeated)."""
     per_hour = 60 // step_minutes
 
@@ -217,7 +218,7 @@ def many_assets(step_minutes: int, grey_hydrogen: bool = True, **accounting):
         return {"name": name, "kind": "direct_supply", "line_limit_kw": 1000, "rules": RULES_OFF,
                 "plants": [{"name": f"{name}_pv", "technology": "pv", "available_kw": hourly(available)}]}
 
-    raw = small_scenario(2 * per_hour, step_minutes, accounting=accounting, assets=[
+    raw = small_scenario(2 * per_hour, step_minutes, accounting=accounting, objective=objective or {}, assets=[
         {"name": "pv", "kind": "pv", "available_kw": hourly([200, 100])},
         direct_project("d1", [100, 100]), direct_project("d2", [50, 50]),
         {"name": "chp", "kind": "chp", "gas_price_cny_per_m3": 1.0, "lhv_kwh_per_m3": 10.0,
@@ -295,3 +296,44 @@ def test_share_terms_and_emissions_of_every_term(grey_hydrogen, accounting, fuel
     assert emissions_by_basis(e, ds, scenario) == pytest.approx({
         "national_method": 0.28305 + fuel, "grid_factor": 0.22 + fuel, "national_method_electricity": 0.28305,
         "grid_factor_electricity": 0.22}, rel=1e-12)
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_kpis_of_every_total(step_minutes):
+    """The summary totals of HOURLY_FLOWS with a carbon price of 100 CNY/tCO2 [CNY, kWh, tCO2]:
+    energy 0.5 x 400 - 0.2 x 50 = 190; assets: CHP gas 25 m3 x 1 + boiler gas 20 m3 x 2 + grey hydrogen
+    1 kg x 30 = 95 (heat bought at 0); certificates 20 x 10 / 1000 + 10 x 20 / 1000 = 0.4; carbon
+    100 x 0.411475 (national method, as above) = 41.1475; total 326.5475. Grid emissions at the physical
+    factor 0.22; demand 600; PV available 300, used 250, curtailed 50; renewable share (250 - 50) / 990;
+    peak import 300 kW. Totals summed over assets: gas 45 m3 costing 65 and emitting 0.097425 tCO2, heat
+    0.36 GJ (0.18 non-fossil, 0.0198 tCO2), direct supply available 300, lines 270, self 250, export 20 +
+    the 20 re-exported, 10 curtailed."""
+    scenario, ds = many_assets(step_minutes, objective={"carbon_price_cny_per_tco2": 100.0})
+    emissions = 0.28305 + 0.128425
+    zero = dict.fromkeys(MULTI_ENERGY_TOTALS, 0.0)
+    totals = kpis(ds, scenario)
+    assert (totals.pop("emissions_basis"), totals.pop("target_shortfall_kwh")) == ("national_method", {})
+    assert totals == pytest.approx({
+        **zero, "objective_recomputed_cny": 326.5475, "total_cost_cny": 326.5475, "green_purchase_cost_cny": 0.4,
+        "green_purchased_kwh": 30.0, "target_penalty_cny": 0.0, "energy_cost_cny": 190.0,
+        "demand_charge_cny": 0.0, "storage_cost_cny": 0.0, "asset_cost_cny": 95.0, "carbon_cost_cny": 100 * emissions,
+        "emissions_tco2": emissions, "emissions_national_method_tco2": emissions,
+        "emissions_grid_factor_tco2": 0.22 + 0.128425, "grid_emissions_tco2": 0.22, "import_kwh": 400.0,
+        "export_kwh": 50.0, "demand_kwh": 600.0, "renewable_available_kwh": 300.0, "renewable_generation_kwh": 250.0,
+        "curtailment_kwh": 50.0, "renewable_share": 200 / 990, "peak_import_kw": 300.0,
+        "hydrogen_bought_kg": 1.0, "hydrogen_demand_kg": 4.0, "hydrogen_purchase_cny": 30.0,
+        "grey_hydrogen_emissions_tco2": 0.0112, "fuel_cell_hydrogen_kg": 1.0, "gas_m3": 45.0, "gas_cost_cny": 65.0,
+        "gas_emissions_tco2": 45 * 0.002165, "chp_power_kwh": 100.0, "heat_purchased_gj": 0.36,
+        "heat_purchase_emissions_tco2": 0.0198, "non_fossil_heat_purchased_gj": 0.18,
+        "direct_supply_available_kwh": 300.0, "direct_supply_line_kwh": 270.0, "direct_supply_self_kwh": 250.0,
+        "direct_supply_export_kwh": 40.0, "direct_supply_reexport_kwh": 20.0, "direct_supply_curtailed_kwh": 10.0,
+    }, rel=1e-12)
+    assert storage_summary(ds, scenario) == {}
+
+
+def test_renewable_share_of_a_park_that_uses_no_electricity():
+    """Nothing consumed (C = 0): 1 if on-site renewables generated anything (all of it exported, here
+    0.5 kWh), else 0; otherwise (R - X) / C, here (300 - 100) / 400."""
+    assert renewable_share(0.0, 0.0, 0.5) == 1.0
+    assert renewable_share(0.0, 0.0, 0.0) == 0.0
+    assert renewable_share(200.0, 400.0, 300.0) == 0.5
