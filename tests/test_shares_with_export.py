@@ -196,3 +196,21 @@ def test_shares_of_a_tiny_park_are_not_taken_for_empty():
     assert r.summary["kpis"]["green_electricity_share"]["value"] == pytest.approx(0.4, abs=1e-9)
     assert r.summary["kpis"]["curtailment_rate"]["value"] == pytest.approx(0.0, abs=1e-9)
     assert r.summary["renewable_share"] == pytest.approx(0.4, abs=1e-9)
+
+
+@STEPS
+def test_all_five_share_targets_soft_at_once(step_minutes):
+    """Every share target set, soft at 1 CNY/kWh. The shares cannot move: curtailing PV instead of
+    exporting it lowers R and X alike, so R - X = 100 and C = 400 kWh stay. Shortfalls: green,
+    non-fossil and clean 0.3 x 400 - 100 = 20 kWh each, direct supply 0.2 x 400 - 0 = 80, curtailment
+    none (0 <= 0.05). Objective 70 + 3 x 20 + 80 = 210 CNY."""
+    soft = {"penalty_cny_per_kwh": 1.0}
+    r = optimise(exporting_park(step_minutes, targets={
+        "green_electricity_share_min": {"value": 0.3, **soft}, "non_fossil_share_min": {"value": 0.3, **soft},
+        "clean_energy_share_min": {"value": 0.3, **soft}, "direct_supply_share_min": {"value": 0.2, **soft},
+        "curtailment_rate_max": {"value": 0.05, **soft}}))
+    assert r.summary["objective_cny"] == pytest.approx(210.0, abs=1e-6)
+    assert r.summary["target_penalty_cny"] == pytest.approx(140.0, abs=1e-6)
+    assert r.summary["target_shortfall_kwh"] == pytest.approx({
+        "green_electricity_share_min": 20.0, "clean_energy_share_min": 20.0, "non_fossil_share_min": 20.0,
+        "curtailment_rate_max": 0.0, "direct_supply_share_min": 80.0}, abs=1e-6)

@@ -185,3 +185,45 @@ def test_a_lossy_seasonal_store_is_reconstructed_with_its_decay(step_minutes):
     assert 1800.0 + 1.0 < r.summary["objective_cny"] < 4800.0 - 1.0
     level = asset_flows(r.dataset, "store")["soc_kwh"]
     assert level.max() <= 3000.0 + 1e-6 and level.min() >= -1e-6
+
+
+@pytest.mark.parametrize("step_minutes", [15, 60])
+def test_direct_supply_load_rule_holds_on_the_weighted_year(step_minutes):
+    """Days A, A, A, B: 100 kW demand; a direct-supply project offers 200 kW all day on A days, nothing
+    on B, at 1.2 CNY/kWh against 1.0 from the grid, and must cover at least 0.3 of the park's
+    consumption over the year. Consumption 4 x 2400 = 9600 kWh: 0.3 x 9600 = 2880 kWh direct
+    (3456 CNY, all on A days), 6720 kWh imported: 10176 CNY. Two typical days (A weighted 3, B 1)
+    reproduce it; unweighted, the rule would see neither the year's consumption nor its supply."""
+    direct = days([[200.0] * 24] * 3 + [[0.0] * 24], step_minutes)
+    assets = [{"name": "load", "kind": "demand", "demand_kw": 100},
+              {"name": "dsp", "kind": "direct_supply", "line_limit_kw": 1000, "energy_price_cny_per_kwh": 1.2,
+               "plants": [{"name": "dsp_pv", "technology": "pv", "available_kw": direct}],
+               "rules": {"self_min_fraction_of_available": None, "export_max_fraction_of_available": None,
+                         "self_min_fraction_of_load": 0.3}}]
+    sections = {"tariff": {"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.0}}
+    full = optimise(scenario(4, step_minutes, assets, **sections))
+    typical = optimise(scenario(4, step_minutes, assets, {"days": 2}, **sections))
+    for r in (full, typical):
+        assert r.summary["objective_cny"] == pytest.approx(10176.0, rel=1e-9)
+        assert r.summary["direct_supply_self_kwh"] == pytest.approx(2880.0, rel=1e-9)
+    assert sorted(typical.summary["typical_periods"]["occurrences"]) == [1, 3]
+
+
+@pytest.mark.parametrize("step_minutes", [15, 60])
+def test_direct_supply_export_rule_holds_on_the_weighted_year(step_minutes):
+    """Days A, A, A, B: 100 kW demand; a free direct-supply project offers 200 kW all day on A days,
+    nothing on B; its own connection pays 0.5 CNY/kWh but may carry at most 0.2 of the year's available
+    energy: 0.2 x 3 x 4800 = 2880 kWh of the 7200 left over (the rest curtailed). Import only on B:
+    2400 CNY. Objective 2400 - 0.5 x 2880 = 960 CNY, with two typical days as over the calendar."""
+    direct = days([[200.0] * 24] * 3 + [[0.0] * 24], step_minutes)
+    assets = [{"name": "load", "kind": "demand", "demand_kw": 100},
+              {"name": "dsp", "kind": "direct_supply", "line_limit_kw": 1000, "export_limit_kw": 1000,
+               "export_cny_per_kwh": 0.5, "plants": [{"name": "dsp_pv", "technology": "pv", "available_kw": direct}],
+               "rules": {"self_min_fraction_of_available": None, "self_min_fraction_of_load": None,
+                         "export_max_fraction_of_available": 0.2}}]
+    sections = {"tariff": {"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.0}}
+    full = optimise(scenario(4, step_minutes, assets, **sections))
+    typical = optimise(scenario(4, step_minutes, assets, {"days": 2}, **sections))
+    for r in (full, typical):
+        assert r.summary["objective_cny"] == pytest.approx(960.0, rel=1e-9)
+        assert r.summary["direct_supply_export_kwh"] == pytest.approx(2880.0, rel=1e-9)
