@@ -15,7 +15,8 @@ from builders import small_scenario
 from test_accounting_scope import RULES_OFF, direct, reexport_park
 from test_shares_with_export import exporting_park
 
-from optimiser.accounting import emissions_by_basis, energy_totals, park_accounting, share_terms
+from optimiser.accounting import (direct_supply_kpis, emissions_by_basis, energy_totals, headline, kpi_table,
+                                  park_accounting, share_terms)
 from optimiser.results import MULTI_ENERGY_TOTALS, kpis, renewable_share, storage_summary, units_of
 from optimiser.run import optimise
 from optimiser.scenario import scenario_from_dict
@@ -337,3 +338,60 @@ def test_renewable_share_of_a_park_that_uses_no_electricity():
     assert renewable_share(0.0, 0.0, 0.5) == 1.0
     assert renewable_share(0.0, 0.0, 0.0) == 0.0
     assert renewable_share(200.0, 400.0, 300.0) == 0.5
+
+
+def test_kpi_table_and_headline_text():
+    """The printed KPI table (value, year to date, target with its sense, verdict) and the one-line
+    headline ('!' after a failed KPI only; rows without a target are 'n/a')."""
+    rows = {
+        "carbon_intensity_tco2_per_tce": {"value": 0.25, "target": 0.2, "kind": "max", "pass": False},
+        "clean_energy_share": {"value": 0.85, "year_to_date_value": 0.92, "target": 0.9, "kind": "min", "pass": True},
+        "green_electricity_share": {"value": 0.5, "target": None, "kind": "min", "pass": None},
+        "curtailment_rate": {"value": 0.01, "target": 0.05, "kind": "max", "pass": True},
+    }
+    assert kpi_table(rows).splitlines() == [
+        "KPI                                  this period  year to date      target  result",
+        "carbon_intensity_tco2_per_tce             0.2500             -      <= 0.2  FAIL",
+        "clean_energy_share                        0.8500        0.9200      >= 0.9  pass",
+        "green_electricity_share                   0.5000             -           -  n/a",
+        "curtailment_rate                          0.0100             -     <= 0.05  pass"]
+    summary = {"kpis": rows, "status_detail": "optimal", "objective_cny": 1234.5, "emissions_tco2": 1.5,
+               "emissions_basis": "national_method"}
+    assert headline(summary) == (
+        "optimal: objective 1234.50 CNY, emissions 1.500 tCO2 (national_method); carbon intensity (单位能耗碳排放) "
+        "0.25 tCO2/tce !, clean-energy share (清洁能源消费占比) 85.0%, green electricity share (绿电占比) 50.0%, "
+        "curtailment rate (1 - 新能源利用率) 1.0%")
+
+
+def test_direct_supply_rows_with_year_to_date_and_when_empty():
+    """direct_supply_kpis of a project (available 200 kWh, 180 over the line of which 20 re-exported: own
+    160; own export 10, so exported 30), the park consuming 560 kWh, with the year so far A0 = 1000,
+    S0 = 700, X0 = 100, C0 = 2000: self 160 / 200 = 0.8, year (700 + 160) / 1200; export 30 / 200 =
+    0.15, year 130 / 1200; re-export 20 / 200 = 0.1 (no rule); share of consumption 160 / 560, year
+    860 / 2560. A project with nothing available in a park that used nothing, year to date empty:
+    self-consumption 1 (nothing was wasted), export 0, share 0."""
+    rules = {"self_min_fraction_of_available": 0.6, "export_max_fraction_of_available": 0.2,
+             "self_min_fraction_of_load": 0.3}
+    ytd = {"available_kwh": 1000, "self_consumed_kwh": 700, "exported_kwh": 100, "park_consumption_kwh": 2000}
+    empty = {"available_kwh": 0, "self_consumed_kwh": 0, "exported_kwh": 0, "park_consumption_kwh": 0}
+    raw = small_scenario(2, assets=[direct("p1", [100, 100], dict(rules, year_to_date=ytd)),
+                                    direct("p2", [0, 0], dict(rules, year_to_date=empty))])
+    p1, p2 = scenario_from_dict(raw).assets
+
+    def row(value, target, kind, unit, source):
+        return {"value": value, "target": target, "kind": kind}
+
+    flows = {"available_kw": np.array([100.0, 100.0]), "self_kw": np.array([80.0, 100.0]),
+             "export_kw": np.array([10.0, 0.0]), "curtailed_kw": np.array([10.0, 0.0]),
+             "reexport_kw": np.array([0.0, 20.0])}
+    assert direct_supply_kpis(p1, flows, 1.0, 560.0, 2026, row) == {
+        "p1_self_consumption_ratio": {"value": 0.8, "target": 0.6, "kind": "min",
+                                      "year_to_date_value": pytest.approx(860 / 1200)},
+        "p1_export_ratio": {"value": 0.15, "target": 0.2, "kind": "max", "year_to_date_value": pytest.approx(130 / 1200)},
+        "p1_reexport_ratio": {"value": 0.1, "target": None, "kind": "max"},
+        "p1_share_of_consumption": {"value": pytest.approx(160 / 560), "target": 0.3, "kind": "min",
+                                    "year_to_date_value": pytest.approx(860 / 2560)}}
+    zeros = {name: np.zeros(2) for name in flows}
+    out = direct_supply_kpis(p2, zeros, 1.0, 0.0, 2026, row)
+    assert {name: (r["value"], r["year_to_date_value"]) for name, r in out.items() if "year_to_date_value" in r} == {
+        "p2_self_consumption_ratio": (1.0, 1.0), "p2_export_ratio": (0.0, 0.0), "p2_share_of_consumption": (0.0, 0.0)}
