@@ -205,7 +205,8 @@ HOURLY_FLOWS = {
     "g2": {"green_kw": [0, 10]},
 }
 """a 2-hour result written by hand (kW, kW_th, kg/h, m3/h per hour), not an optimum: the accounting is a
-pure function of the flows. Two of each kind that is summed, the last asset (the load) contributing nothing."""
+pure function of the flows. Two of each kind that is summed, the fuel cell before the CHP and the last asset (the
+load) contributing nothing, so that a sum that keeps only its last term is wrong."""
 
 
 def many_assets(step_minutes: int, grey_hydrogen: bool = True, objective: dict | None = None, **accounting):
@@ -222,9 +223,9 @@ def many_assets(step_minutes: int, grey_hydrogen: bool = True, objective: dict |
     raw = small_scenario(2 * per_hour, step_minutes, accounting=accounting, objective=objective or {}, assets=[
         {"name": "pv", "kind": "pv", "available_kw": hourly([200, 100])},
         direct_project("d1", [100, 100]), direct_project("d2", [50, 50]),
+        {"name": "fc", "kind": "fuel_cell", "power_kw": 50},
         {"name": "chp", "kind": "chp", "gas_price_cny_per_m3": 1.0, "lhv_kwh_per_m3": 10.0,
          "vertices": [{"power_kw": 0, "heat_kw_th": 0, "fuel_kw": 0}, {"power_kw": 100, "heat_kw_th": 0, "fuel_kw": 250}]},
-        {"name": "fc", "kind": "fuel_cell", "power_kw": 50},
         {"name": "gb", "kind": "gas_boiler", "efficiency": 1.0, "lhv_kwh_per_m3": 10.0, "gas_price_cny_per_m3": 2.0,
          "capacity_kw_th": 500},
         {"name": "hpf", "kind": "heat_purchase", "capacity_kw_th": 100},
