@@ -227,3 +227,21 @@ def test_direct_supply_export_rule_holds_on_the_weighted_year(step_minutes):
     for r in (full, typical):
         assert r.summary["objective_cny"] == pytest.approx(960.0, rel=1e-9)
         assert r.summary["direct_supply_export_kwh"] == pytest.approx(2880.0, rel=1e-9)
+
+
+@pytest.mark.parametrize("step_minutes", [15, 60])
+def test_carbon_price_on_the_weighted_year(step_minutes):
+    """The annual-share case above with a grid factor of 0.5 tCO2/MWh and 10 CNY/tCO2 on the national
+    basis: the year's 3.1968 tCO2 cost 31.968 CNY (a certificate at 10 CNY/MWh saves only 8.325, so
+    no more are bought): 6053.568 CNY, with two typical days as over the calendar."""
+    pv = days([[50.0] * 24] * 3 + [[0.0] * 24], step_minutes)
+    assets = [{"name": "load", "kind": "demand", "demand_kw": 100}, {"name": "pv", "kind": "pv", "available_kw": pv}]
+    sections = {"tariff": {"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.0},
+                "grid": {"import_limit_kw": 10_000, "export_limit_kw": 0, "emission_factor_tco2_per_mwh": 0.5},
+                "objective": {"carbon_price_cny_per_tco2": 10.0},
+                "targets": {"green_electricity_share_min": 0.6,
+                            "green_purchases": [{"name": "gec", "kind": "certificate", "price_cny_per_mwh": 10,
+                                                 "max_mwh": 100}]}}
+    for typical in (None, {"days": 2}):
+        r = optimise(scenario(4, step_minutes, assets, typical, **sections))
+        assert r.summary["objective_cny"] == pytest.approx(6053.568, rel=1e-9)
