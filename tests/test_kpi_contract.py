@@ -407,8 +407,9 @@ def test_model_share_forms_equal_the_reported_shares(grey_hydrogen, step_minutes
     :func:`optimiser.targets.share_forms`, evaluated at the optimum, equals :func:`share_terms` of the result.
     1 h (1 or 4 steps): load 100 kW, PV 200 kW exported beyond use at 0.1 CNY/kWh, heat 80 kW_th from
     a fuel cell on 3 kg of free stored hydrogen (green without grey hydrogen), a gas boiler (gas at
-    1.5 kgce/m3 by accounting override), free non-fossil heat and an electric boiler; certificates against a soft green-share target; with grey hydrogen, a demand of
-    5 kg/h the tank cannot cover, bought at the override 5 kgce/kg. Any optimum will do."""
+    1.5 kgce/m3 by accounting override), free non-fossil heat and an electric boiler; certificates
+    against a soft green-share target; with grey hydrogen, a demand of 5 kg/h the tank cannot cover,
+    bought at the override 5 kgce/kg. Any optimum will do."""
     assets = [
         {"name": "load", "kind": "demand", "demand_kw": 100},
         {"name": "pv", "kind": "pv", "available_kw": 200},
