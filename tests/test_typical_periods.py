@@ -245,3 +245,23 @@ def test_carbon_price_on_the_weighted_year(step_minutes):
     for typical in (None, {"days": 2}):
         r = optimise(scenario(4, step_minutes, assets, typical, **sections))
         assert r.summary["objective_cny"] == pytest.approx(6053.568, rel=1e-9)
+
+
+@pytest.mark.parametrize("step_minutes", [15, 60])
+def test_green_share_with_export_on_the_weighted_year(step_minutes):
+    """Days A, A, A, B: 100 kW demand, PV 150 kW all day on A days (the 50 kW surplus exported at
+    0.1 CNY/kWh), none on B; import 1.0 CNY/kWh; green share at least 0.8 with certificates at
+    10 CNY/MWh. Year: R = 10800, X = 3600, I = 2400 kWh, C = I - X + R = 9600; green R - X = 7200:
+    0.8 x 9600 - 7200 = 480 kWh of certificates (4.8 CNY). Objective 2400 - 360 + 4.8 = 2044.8 CNY,
+    with two typical days as over the calendar (the export weighted 3 like its day)."""
+    pv = days([[150.0] * 24] * 3 + [[0.0] * 24], step_minutes)
+    assets = [{"name": "load", "kind": "demand", "demand_kw": 100}, {"name": "pv", "kind": "pv", "available_kw": pv}]
+    sections = {"tariff": {"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.1},
+                "grid": {"import_limit_kw": 10_000, "export_limit_kw": 1000, "emission_factor_tco2_per_mwh": 0.0},
+                "targets": {"green_electricity_share_min": 0.8,
+                            "green_purchases": [{"name": "gec", "kind": "certificate", "price_cny_per_mwh": 10,
+                                                 "max_mwh": 100}]}}
+    for typical in (None, {"days": 2}):
+        r = optimise(scenario(4, step_minutes, assets, typical, **sections))
+        assert r.summary["objective_cny"] == pytest.approx(2044.8, rel=1e-9)
+        assert r.summary["green_purchased_kwh"] == pytest.approx(480.0, rel=1e-9)
