@@ -49,7 +49,9 @@ def build_model(scenario: Scenario, skip_target: str | None = None) -> tuple[pyo
             scenario.objective.carbon_price_cny_per_tco2,
         )
     }
-    model.asset = pyo.Block([a.name for a in scenario.assets], doc="one block per asset, indexed by name")
+    model.asset = pyo.Block([a.name for a in scenario.assets],
+                            doc="one block per asset, indexed by name",  # pragma: no mutate (Pyomo doc)
+                            )
     for asset in scenario.assets:
         ports[asset.name] = asset.build(model.asset[asset.name], ctx)
 
@@ -68,7 +70,8 @@ def build_model(scenario: Scenario, skip_target: str | None = None) -> tuple[pyo
         emissions = emission_form(model, ctx, scenario).expr()
         if objective.emissions_max_tco2 is not None:
             model.targets.emissions_max = pyo.Constraint(expr=emissions <= objective.emissions_max_tco2,
-                                                         doc="emissions cap [tCO2]")
+                                                         doc="emissions cap [tCO2]",  # pragma: no mutate (Pyomo doc)
+                                                         )
     if objective.minimise == "emissions":
         model.objective = pyo.Objective(expr=emissions, sense=pyo.minimize)
     else:
@@ -94,7 +97,9 @@ def _add_bus_balance(model: pyo.ConcreteModel, ctx: BuildContext, ports, bus: st
         ) == rhs[t]
 
     model.add_component(BALANCE_NAMES[bus], pyo.Constraint(
-        model.steps, rule=balance, doc=f"{bus} balance at the park bus [{BUS_UNITS[bus]}]"))
+        model.steps, rule=balance,
+        doc=f"{bus} balance at the park bus [{BUS_UNITS[bus]}]",  # pragma: no mutate (Pyomo doc)
+    ))
 
 
 def _sum_over_steps(ctx: BuildContext, term_lists) -> LinearExpression:
@@ -112,5 +117,6 @@ def _add_renewable_share(model: pyo.ConcreteModel, ctx: BuildContext, scenario: 
     share = scenario.targets.renewable_share_min
     numerator, consumed = share_forms(model, ctx, scenario)["renewable_share"]
     model.targets.renewable_share_min = pyo.Constraint(
-        expr=numerator.plus(consumed, -share).expr() >= 0, doc=f"renewable share at least {share:g}"
+        expr=numerator.plus(consumed, -share).expr() >= 0,
+        doc=f"renewable share at least {share:g}",  # pragma: no mutate (Pyomo doc)
     )

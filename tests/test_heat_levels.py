@@ -111,6 +111,10 @@ def test_process_level_tank_serves_space_heat_through_the_cascade(build):
     assert r.summary["objective_cny"] == pytest.approx(20.0, abs=1e-6)
     np.testing.assert_allclose(asset_flows(r.dataset, "tank")["discharge_kw"], [0, 100], atol=1e-6)
     np.testing.assert_allclose(asset_flows(r.dataset, "heat_cascade")["process_to_space_kw_th"], [0, 100], atol=1e-6)
+    # supplied counts the tank's discharge (100), not its charging (-100 at step 0), and the idle boiler's 0 at step 1
+    assert r.summary["heat_levels"]["process"] == pytest.approx({
+        "temperature_c": 90.0, "demand_kwh_th": 0.0, "supplied_kwh_th": 200.0, "cascaded_in_kwh_th": 0.0,
+        "cascaded_out_kwh_th": 100.0})
 
 
 def test_three_levels_cascade_step_by_step(build):
@@ -225,3 +229,43 @@ def test_heat_level_is_unknown_on_assets_without_heat(build):
     with pytest.raises(ScenarioError, match=r"assets\[0\] \(lfp\).heat_level: unknown field"):
         build(1, heat_levels=LEVELS, assets=[
             {"name": "lfp", "kind": "battery", "power_kw": 10, "energy_kwh": 20, "heat_level": "space"}])
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_level_summary_sums_every_supplier_at_both_step_lengths(build, step_minutes):
+    """1 h as 1 or 4 steps; a power-only load is listed first. Space 100 kW_th: heat pump 30 kW_th at COP 4
+    (0.125 CNY/kWh_th), a second one 20 kW_th at COP 2 (0.25), the other 50 cascaded from the process
+    boiler (0.5). Process 100 + 50 = 150 from the boiler. Optimum 10 x 0.5 + 150 x 0.5 + 30 / 4 x 0.5
+    + 20 / 2 x 0.5 = 88.75 CNY. Per level [kWh_th]: process demand 100, supplied 150, 50 out; space
+    demand 100, supplied 30 + 20 = 50, 50 in; by source boiler 150, heat pumps 30 and 20."""
+    steps = 60 // step_minutes
+    r = optimise(build(steps, step_minutes, tariff=tariff(), heat_levels=LEVELS, assets=[
+        {"name": "load", "kind": "demand", "demand_kw": 10},
+        {"name": "process_load", "kind": "heat_demand", "demand_kw_th": 100, "heat_level": "process"},
+        {"name": "space_load", "kind": "heat_demand", "demand_kw_th": 100, "heat_level": "space"},
+        {"name": "eboiler", "kind": "electric_boiler", "capacity_kw_th": 500, "efficiency": 1.0, "heat_level": "process"},
+        {"name": "hp", "kind": "heat_pump", "capacity_kw_th": 30, "cop": 4, "heat_level": "space"},
+        {"name": "hp2", "kind": "heat_pump", "capacity_kw_th": 20, "cop": 2, "heat_level": "space"},
+    ]))
+    assert r.summary["objective_cny"] == pytest.approx(88.75, abs=1e-6)
+    assert r.summary["heat_levels"] == {
+        "process": pytest.approx({"temperature_c": 90.0, "demand_kwh_th": 100.0, "supplied_kwh_th": 150.0,
+                                  "cascaded_in_kwh_th": 0.0, "cascaded_out_kwh_th": 50.0}),
+        "space": pytest.approx({"temperature_c": 45.0, "demand_kwh_th": 100.0, "supplied_kwh_th": 50.0,
+                                "cascaded_in_kwh_th": 50.0, "cascaded_out_kwh_th": 0.0})}
+    assert r.summary["heat_by_source_kwh_th"] == pytest.approx({"eboiler": 150.0, "hp": 30.0, "hp2": 20.0}, abs=1e-6)
+    assert r.dataset["heat_cascade_process_to_space_kw_th"].attrs == {
+        "asset": "heat_cascade", "kind": "heat_cascade", "flow": "process_to_space_kw_th", "units": "kW_th"}
+
+
+def test_a_level_may_be_called_heat(build):
+    """A level named like the single heat bus ("heat"): the power-only load (whose level lookup also
+    answers "heat") is no heat asset of it. Boiler 100 kW_th at 0.5 CNY/kWh_th: 50 CNY, + 10 kWh: 55 CNY."""
+    levels = [{"name": "heat", "temperature_c": 90}, {"name": "space", "temperature_c": 45}]
+    r = optimise(build(1, tariff=tariff(), heat_levels=levels, assets=[
+        {"name": "load", "kind": "demand", "demand_kw": 10},
+        {"name": "process_load", "kind": "heat_demand", "demand_kw_th": 100, "heat_level": "heat"},
+        {"name": "eboiler", "kind": "electric_boiler", "capacity_kw_th": 500, "efficiency": 1.0, "heat_level": "heat"},
+    ]))
+    assert r.summary["objective_cny"] == pytest.approx(55.0, abs=1e-6)
+    assert r.summary["heat_levels"]["heat"]["supplied_kwh_th"] == pytest.approx(100.0, abs=1e-6)

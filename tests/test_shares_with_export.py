@@ -196,3 +196,41 @@ def test_shares_of_a_tiny_park_are_not_taken_for_empty():
     assert r.summary["kpis"]["green_electricity_share"]["value"] == pytest.approx(0.4, abs=1e-9)
     assert r.summary["kpis"]["curtailment_rate"]["value"] == pytest.approx(0.0, abs=1e-9)
     assert r.summary["renewable_share"] == pytest.approx(0.4, abs=1e-9)
+
+
+@STEPS
+def test_all_five_share_targets_soft_at_once(step_minutes):
+    """Every share target set, soft at 1 CNY/kWh. The shares cannot move: curtailing PV instead of
+    exporting it lowers R and X alike, so R - X = 100 and C = 400 kWh stay. Shortfalls: green,
+    non-fossil and clean 0.3 x 400 - 100 = 20 kWh each, direct supply 0.2 x 400 - 0 = 80, curtailment
+    none (0 <= 0.05). Objective 70 + 3 x 20 + 80 = 210 CNY."""
+    soft = {"penalty_cny_per_kwh": 1.0}
+    r = optimise(exporting_park(step_minutes, targets={
+        "green_electricity_share_min": {"value": 0.3, **soft}, "non_fossil_share_min": {"value": 0.3, **soft},
+        "clean_energy_share_min": {"value": 0.3, **soft}, "direct_supply_share_min": {"value": 0.2, **soft},
+        "curtailment_rate_max": {"value": 0.05, **soft}}))
+    assert r.summary["objective_cny"] == pytest.approx(210.0, abs=1e-6)
+    assert r.summary["target_penalty_cny"] == pytest.approx(140.0, abs=1e-6)
+    assert r.summary["target_shortfall_kwh"] == pytest.approx({
+        "green_electricity_share_min": 20.0, "clean_energy_share_min": 20.0, "non_fossil_share_min": 20.0,
+        "curtailment_rate_max": 0.0, "direct_supply_share_min": 80.0}, abs=1e-6)
+
+
+@STEPS
+def test_soft_curtailment_cap_with_a_shortfall(step_minutes):
+    """The exporting park with export limited to 200 kW: hour 0 uses 100 + 200 of the 500 kWh of PV,
+    200 are curtailed (rate 0.4). A soft cap of 0.05 at 1 CNY/kWh falls short by 0.95 x 500 - 300 =
+    175 kWh. Objective 300 x 0.5 - 200 x 0.2 + 175 = 285 CNY."""
+    park = exporting_park(step_minutes, targets={"curtailment_rate_max": {"value": 0.05, "penalty_cny_per_kwh": 1.0}})
+    r = optimise(park.with_changes({"grid.export_limit_kw": 200}))
+    assert r.summary["objective_cny"] == pytest.approx(285.0, abs=1e-6)
+    assert r.summary["target_shortfall_kwh"] == pytest.approx({"curtailment_rate_max": 175.0}, abs=1e-6)
+    assert r.summary["kpis"]["curtailment_rate"]["value"] == pytest.approx(0.4, abs=1e-9)
+
+
+def test_carbon_price_of_one_cny_is_priced_on_the_national_basis():
+    """The exporting park at 1 CNY/tCO2 on the default national-method basis: 70 + 1 x (-0.08) = 69.92 CNY
+    (on the grid-factor basis it would be 70 + 0.18)."""
+    r = optimise(exporting_park(60, objective={"carbon_price_cny_per_tco2": 1.0}))
+    assert r.summary["objective_cny"] == pytest.approx(69.92, abs=1e-6)
+    assert r.summary["carbon_cost_cny"] == pytest.approx(-0.08, abs=1e-9)

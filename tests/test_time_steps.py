@@ -74,7 +74,10 @@ def test_time_of_use_across_seasons_and_a_half_hour_boundary(step_minutes):
     assert r.summary["import_kwh"] == pytest.approx(505.0, abs=1e-6)
     assert r.summary["demand_kwh"] == pytest.approx(500.0, abs=1e-6)
     assert r.summary["emissions_tco2"] == pytest.approx(0.2525, abs=1e-9)
-    assert r.summary["storage"]["lfp"]["discharge_kwh"] == pytest.approx(45.0, abs=1e-6)
+    # 50 kWh charged, 45 delivered (efficiency 0.9), 45 / 50 = 0.9 full cycles, empty at the end
+    assert r.summary["storage"] == {"lfp": pytest.approx({"charge_kwh": 50.0, "discharge_kwh": 45.0,
+                                                          "equivalent_full_cycles": 0.9, "final_soc_kwh": 0.0},
+                                                         abs=1e-6)}
     assert r.summary["accounting"]["import_kwh"] == pytest.approx(505.0, abs=1e-6)
     assert r.summary["accounting"]["electricity_consumed_kwh"] == pytest.approx(505.0, abs=1e-6)
 

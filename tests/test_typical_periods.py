@@ -185,3 +185,83 @@ def test_a_lossy_seasonal_store_is_reconstructed_with_its_decay(step_minutes):
     assert 1800.0 + 1.0 < r.summary["objective_cny"] < 4800.0 - 1.0
     level = asset_flows(r.dataset, "store")["soc_kwh"]
     assert level.max() <= 3000.0 + 1e-6 and level.min() >= -1e-6
+
+
+@pytest.mark.parametrize("step_minutes", [15, 60])
+def test_direct_supply_load_rule_holds_on_the_weighted_year(step_minutes):
+    """Days A, A, A, B: 100 kW demand; a direct-supply project offers 200 kW all day on A days, nothing
+    on B, at 1.2 CNY/kWh against 1.0 from the grid, and must cover at least 0.3 of the park's
+    consumption over the year. Consumption 4 x 2400 = 9600 kWh: 0.3 x 9600 = 2880 kWh direct
+    (3456 CNY, all on A days), 6720 kWh imported: 10176 CNY. Two typical days (A weighted 3, B 1)
+    reproduce it; unweighted, the rule would see neither the year's consumption nor its supply."""
+    direct = days([[200.0] * 24] * 3 + [[0.0] * 24], step_minutes)
+    assets = [{"name": "load", "kind": "demand", "demand_kw": 100},
+              {"name": "dsp", "kind": "direct_supply", "line_limit_kw": 1000, "energy_price_cny_per_kwh": 1.2,
+               "plants": [{"name": "dsp_pv", "technology": "pv", "available_kw": direct}],
+               "rules": {"self_min_fraction_of_available": None, "export_max_fraction_of_available": None,
+                         "self_min_fraction_of_load": 0.3}}]
+    sections = {"tariff": {"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.0}}
+    full = optimise(scenario(4, step_minutes, assets, **sections))
+    typical = optimise(scenario(4, step_minutes, assets, {"days": 2}, **sections))
+    for r in (full, typical):
+        assert r.summary["objective_cny"] == pytest.approx(10176.0, rel=1e-9)
+        assert r.summary["direct_supply_self_kwh"] == pytest.approx(2880.0, rel=1e-9)
+    assert sorted(typical.summary["typical_periods"]["occurrences"]) == [1, 3]
+
+
+@pytest.mark.parametrize("step_minutes", [15, 60])
+def test_direct_supply_export_rule_holds_on_the_weighted_year(step_minutes):
+    """Days A, A, A, B: 100 kW demand; a free direct-supply project offers 200 kW all day on A days,
+    nothing on B; its own connection pays 0.5 CNY/kWh but may carry at most 0.2 of the year's available
+    energy: 0.2 x 3 x 4800 = 2880 kWh of the 7200 left over (the rest curtailed). Import only on B:
+    2400 CNY. Objective 2400 - 0.5 x 2880 = 960 CNY, with two typical days as over the calendar."""
+    direct = days([[200.0] * 24] * 3 + [[0.0] * 24], step_minutes)
+    assets = [{"name": "load", "kind": "demand", "demand_kw": 100},
+              {"name": "dsp", "kind": "direct_supply", "line_limit_kw": 1000, "export_limit_kw": 1000,
+               "export_cny_per_kwh": 0.5, "plants": [{"name": "dsp_pv", "technology": "pv", "available_kw": direct}],
+               "rules": {"self_min_fraction_of_available": None, "self_min_fraction_of_load": None,
+                         "export_max_fraction_of_available": 0.2}}]
+    sections = {"tariff": {"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.0}}
+    full = optimise(scenario(4, step_minutes, assets, **sections))
+    typical = optimise(scenario(4, step_minutes, assets, {"days": 2}, **sections))
+    for r in (full, typical):
+        assert r.summary["objective_cny"] == pytest.approx(960.0, rel=1e-9)
+        assert r.summary["direct_supply_export_kwh"] == pytest.approx(2880.0, rel=1e-9)
+
+
+@pytest.mark.parametrize("step_minutes", [15, 60])
+def test_carbon_price_on_the_weighted_year(step_minutes):
+    """The annual-share case above with a grid factor of 0.5 tCO2/MWh and 10 CNY/tCO2 on the national
+    basis: the year's 3.1968 tCO2 cost 31.968 CNY (a certificate at 10 CNY/MWh saves only 8.325, so
+    no more are bought): 6053.568 CNY, with two typical days as over the calendar."""
+    pv = days([[50.0] * 24] * 3 + [[0.0] * 24], step_minutes)
+    assets = [{"name": "load", "kind": "demand", "demand_kw": 100}, {"name": "pv", "kind": "pv", "available_kw": pv}]
+    sections = {"tariff": {"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.0},
+                "grid": {"import_limit_kw": 10_000, "export_limit_kw": 0, "emission_factor_tco2_per_mwh": 0.5},
+                "objective": {"carbon_price_cny_per_tco2": 10.0},
+                "targets": {"green_electricity_share_min": 0.6,
+                            "green_purchases": [{"name": "gec", "kind": "certificate", "price_cny_per_mwh": 10,
+                                                 "max_mwh": 100}]}}
+    for typical in (None, {"days": 2}):
+        r = optimise(scenario(4, step_minutes, assets, typical, **sections))
+        assert r.summary["objective_cny"] == pytest.approx(6053.568, rel=1e-9)
+
+
+@pytest.mark.parametrize("step_minutes", [15, 60])
+def test_green_share_with_export_on_the_weighted_year(step_minutes):
+    """Days A, A, A, B: 100 kW demand, PV 150 kW all day on A days (the 50 kW surplus exported at
+    0.1 CNY/kWh), none on B; import 1.0 CNY/kWh; green share at least 0.8 with certificates at
+    10 CNY/MWh. Year: R = 10800, X = 3600, I = 2400 kWh, C = I - X + R = 9600; green R - X = 7200:
+    0.8 x 9600 - 7200 = 480 kWh of certificates (4.8 CNY). Objective 2400 - 360 + 4.8 = 2044.8 CNY,
+    with two typical days as over the calendar (the export weighted 3 like its day)."""
+    pv = days([[150.0] * 24] * 3 + [[0.0] * 24], step_minutes)
+    assets = [{"name": "load", "kind": "demand", "demand_kw": 100}, {"name": "pv", "kind": "pv", "available_kw": pv}]
+    sections = {"tariff": {"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.1},
+                "grid": {"import_limit_kw": 10_000, "export_limit_kw": 1000, "emission_factor_tco2_per_mwh": 0.0},
+                "targets": {"green_electricity_share_min": 0.8,
+                            "green_purchases": [{"name": "gec", "kind": "certificate", "price_cny_per_mwh": 10,
+                                                 "max_mwh": 100}]}}
+    for typical in (None, {"days": 2}):
+        r = optimise(scenario(4, step_minutes, assets, typical, **sections))
+        assert r.summary["objective_cny"] == pytest.approx(2044.8, rel=1e-9)
+        assert r.summary["green_purchased_kwh"] == pytest.approx(480.0, rel=1e-9)
