@@ -151,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("parkdispatch: interrupted; nothing written", file=sys.stderr)
         return INTERRUPTED
+    except RuntimeError as exc:  # Ctrl-C while a class is created: Python wraps it ("Error calling __set_name__")
+        if not isinstance(exc.__cause__, KeyboardInterrupt):
+            raise
+        print("parkdispatch: interrupted; nothing written", file=sys.stderr)
+        return INTERRUPTED
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -261,3 +261,19 @@ solver: {{binaries: always, mip_gap: 0, time_limit_s: 60}}
     assert lines[0] == "parkdispatch: interrupted; nothing written"
     assert float(lines[1].split()[1]) < 10.0  # cancelled, not run to its 60 s limit
     assert not out.exists()
+
+
+def test_ctrl_c_while_a_class_is_created_is_an_interruption(monkeypatch, capsys):
+    """Ctrl-C inside ``__set_name__`` (while pydantic builds a scenario class on first import) reaches
+    main as a RuntimeError caused by KeyboardInterrupt: still exit 130 with the one line, no traceback."""
+    from optimiser import cli
+
+    def interrupted(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__ on 'PydanticDescriptorProxy'") from exc
+
+    monkeypatch.setattr(cli, "_dispatch", interrupted)
+    assert cli.main(["validate", str(DEMO)]) == 130
+    assert capsys.readouterr().err == "parkdispatch: interrupted; nothing written\n"
