@@ -59,17 +59,11 @@ class ChordCuts:
     def __init__(self, seam):
         self.seam = seam
         self.cuts: list[_Cut] = []
-        self._csr = None
-
-    def _rows(self):
-        if self._csr is None:
-            self._csr = self.seam.matrix.tocsr()
-        return self._csr
 
     def add(self, pairs: list[tuple[int, int]], label: str = "chord cut") -> int:
         """A cut for each flow of each plain pair ``(first, second)`` that shares an equality row with its
         partner; returns how many rows were added."""
-        seam, csc, csr = self.seam, self.seam.matrix, self._rows()
+        seam, csc, csr = self.seam, self.seam.matrix, self.seam.matrix.tocsr()
         new: list[_Cut] = []
         for first, second in pairs:
             for flow, partner in ((first, second), (second, first)):

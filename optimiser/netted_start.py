@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 
+import highspy
 import numpy as np
 
 FEASIBILITY_TOLERANCE = 1e-7
@@ -43,8 +44,6 @@ def netted_start(seam, pairs, time_limit_s: float) -> np.ndarray | None:
 
 def feasible(seam, x: np.ndarray) -> bool:
     """``x`` within every column bound and every row's bounds of the live model (added rows included)."""
-    import highspy
-
     lp = seam.highs.getLp()
     tol = FEASIBILITY_TOLERANCE
     if (x < np.asarray(lp.col_lower_) - tol).any() or (x > np.asarray(lp.col_upper_) + tol).any():

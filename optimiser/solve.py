@@ -398,8 +398,7 @@ class HighsModel:
         """Inside the block the integer columns are continuous, at the values ``fixed`` if given;
         integrality and bounds are restored after."""
         highs, ints = self.highs, np.flatnonzero(self.integer).astype(np.int32)
-        lp = highs.getLp()
-        lower, upper = np.asarray(lp.col_lower_)[ints].copy(), np.asarray(lp.col_upper_)[ints].copy()
+        _, _, _, lower, upper, _ = highs.getCols(len(ints), ints)  # not getLp(): a copy of the whole model
         highs.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kContinuous))
         if fixed is not None:
             highs.changeColsBounds(len(ints), ints, fixed, fixed)

@@ -10,6 +10,7 @@ every ``parkdispatch run``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -47,10 +48,16 @@ class Compressed:
         row, column = (self.indices, major) if self.by_column else (major, self.indices)
         return Compressed.from_triplets(row, column, self.data, self.shape, by_column=not self.by_column)
 
+    @cached_property
+    def _other_layout(self) -> Compressed:
+        """The other layout, built once (the matrix is immutable; the bound propagation of every
+        exclusivity refresh and the chord cuts read it)."""
+        return self.transposed_layout()
+
     def tocsr(self) -> Compressed:
         """Row-wise layout."""
-        return self.transposed_layout() if self.by_column else self
+        return self._other_layout if self.by_column else self
 
     def tocsc(self) -> Compressed:
         """Column-wise layout."""
-        return self if self.by_column else self.transposed_layout()
+        return self if self.by_column else self._other_layout
