@@ -265,3 +265,48 @@ def test_green_share_with_export_on_the_weighted_year(step_minutes):
         r = optimise(scenario(4, step_minutes, assets, typical, **sections))
         assert r.summary["objective_cny"] == pytest.approx(2044.8, rel=1e-9)
         assert r.summary["green_purchased_kwh"] == pytest.approx(480.0, rel=1e-9)
+
+
+@pytest.mark.parametrize("step_minutes", [15, 60])
+def test_model_share_forms_are_the_weighted_year_on_typical_days(step_minutes):
+    """Every (N, D) form of :func:`optimiser.targets.share_forms` on two typical days (A weighted 3, B 1)
+    equals :func:`share_terms` of the year the result expands to: the on-site fuel generation, fuel-cell
+    and non-fossil heat terms are weighted like their days. Days A, A, A, B: 100 kW load; PV 300 kW on A
+    days, none on B (surplus exported at 0.1 CNY/kWh); 80 kW_th of heat from at most 20 kW_th of free
+    non-fossil heat, a 40 kW_th gas boiler and a 50 kW fuel cell (30 % heat recovery, so at most 30 kW_th)
+    fed by a 200 kW electrolyser: the fuel cell gives at least 20 kW_th and the non-fossil heat at least
+    10 kW_th at every step of every day, A days included. Any optimum will do."""
+    from optimiser.accounting import energy_totals, share_terms
+    from optimiser.lazy import pyo
+    from optimiser.planning.typical import aggregate, on_calendar
+    from optimiser.run import Dispatch
+    from optimiser.targets import share_forms
+
+    pv = days([[300.0] * 24] * 3 + [[0.0] * 24], step_minutes)
+    assets = [{"name": "load", "kind": "demand", "demand_kw": 100}, {"name": "pv", "kind": "pv", "available_kw": pv},
+              {"name": "heat_load", "kind": "heat_demand", "demand_kw_th": 80},
+              {"name": "waste", "kind": "heat_purchase", "capacity_kw_th": 20, "fossil": False},
+              {"name": "gb", "kind": "gas_boiler", "efficiency": 1.0, "lhv_kwh_per_m3": 10.0,
+               "gas_price_cny_per_m3": 0.5, "capacity_kw_th": 40},
+              {"name": "fc", "kind": "fuel_cell", "power_kw": 50, "electrical_efficiency": 0.5,
+               "heat_recovery_efficiency": 0.3},
+              {"name": "ely", "kind": "electrolyser", "power_kw": 200, "kwh_per_kg": 50}]
+    sections = {"tariff": {"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.1},
+                "grid": {"import_limit_kw": 10_000, "export_limit_kw": 1000, "emission_factor_tco2_per_mwh": 0.5},
+                "targets": {"green_electricity_share_min": {"value": 0.9, "penalty_cny_per_kwh": 1.0},
+                            "green_purchases": [{"name": "gec", "kind": "certificate", "price_cny_per_mwh": 10,
+                                                 "max_mwh": 1}]}}
+    typical, calendar, aggregation = aggregate(scenario(4, step_minutes, assets, {"days": 2}, **sections))
+    assert sorted(aggregation.occurrences.tolist()) == [1, 3]
+    dispatch = Dispatch(typical)
+    result = on_calendar(dispatch.solve(60.0, 1e-9), dispatch, typical, calendar, aggregation)
+    totals = energy_totals(result.dataset, calendar)
+    a_days = slice(0, 3 * 24 * 60 // step_minutes)
+    for name in ("fc_heat_kw_th", "waste_heat_kw_th"):
+        assert float(result.dataset[name][a_days].min()) >= 10.0 - 1e-6, name
+    assert totals["fuel_cell_kwh"] > 0 and totals["non_fossil_heat_purchased_gj"] > 0 and totals["export_kwh"] > 0
+    forms = share_forms(dispatch.model, dispatch.ctx, typical)
+    for name, (numerator, denominator) in share_terms(totals, calendar).items():
+        n_form, d_form = forms[name]
+        assert (pyo.value(n_form.expr()), pyo.value(d_form.expr())) == (
+            pytest.approx(numerator, rel=1e-9, abs=1e-6), pytest.approx(denominator, rel=1e-9, abs=1e-6)), name
