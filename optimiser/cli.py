@@ -13,6 +13,7 @@ import math
 
 from . import __version__
 from .errors import ParkDispatchError, ScenarioError, SolverError
+from .interrupts import remembered
 
 INTERRUPTED = 130
 """exit code after Ctrl-C (128 + SIGINT), as a shell reports it"""
@@ -144,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     try:
-        return _dispatch(args)
+        with remembered():
+            return _dispatch(args)
     except ParkDispatchError as exc:
         print(f"parkdispatch: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -26,6 +26,7 @@ from typing import Iterable
 
 from . import __version__
 from .errors import ScenarioError
+from .interrupts import raise_if_interrupted
 
 MANIFEST = "parkdispatch-manifest.json"
 """the file that marks a folder as written by parkdispatch and lists what it wrote"""
@@ -95,6 +96,7 @@ def atomic_directory(out_dir: str | Path, overwrite: bool = False, protect: Iter
         files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
         (tmp / MANIFEST).write_text(json.dumps({"written_by": "parkdispatch", "version": __version__,
                                                 "command": command, "files": files}, indent=2) + "\n")
+        raise_if_interrupted()  # a Ctrl-C Python dropped in a finaliser still leaves nothing written
         if out.exists():
             check_output_dir(out, overwrite, protect)  # unchanged while we were writing?
             old = _free_name(out, "old")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
+from .interrupts import deferred
 from .outdir import atomic_directory
 from .run import RunResult
 
@@ -65,11 +66,13 @@ def iso_timestamps(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_netcdf(ds: xr.Dataset, path: Path) -> None:
-    """Write ``ds`` with its time index in UTC and the local zone kept as an attribute."""
+    """Write ``ds`` with its time index in UTC and the local zone kept as an attribute (Ctrl-C deferred to
+    the end of the write, :func:`optimiser.interrupts.deferred`)."""
     index = ds.indexes["time"]
     stored = ds.assign_coords(time=index.tz_convert("UTC").tz_localize(None))
     stored["time"].attrs["timezone"] = str(index.tz)
-    stored.to_netcdf(path, encoding={"time": {"units": "minutes since 1970-01-01 00:00:00", "dtype": "int64"}})
+    with deferred():
+        stored.to_netcdf(path, encoding={"time": {"units": "minutes since 1970-01-01 00:00:00", "dtype": "int64"}})
 
 
 def read_dispatch_nc(path: str | Path) -> xr.Dataset:

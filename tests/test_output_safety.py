@@ -212,6 +212,57 @@ def test_ctrl_c_outside_the_solve_exits_130_writing_nothing(tmp_path):
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
+def test_ctrl_c_dropped_by_python_in_a_finaliser_still_stops_the_run(tmp_path):
+    """A SIGINT whose KeyboardInterrupt lands in a weakref callback, where Python prints "Exception
+    ignored" and drops it (seen when a timer's SIGINT met the garbage collector): the run still exits 130
+    with the one line and writes nothing, instead of finishing with exit 0."""
+    out = tmp_path / "out"
+    code = (
+        "import os, signal, sys, weakref\n"
+        "from optimiser import outdir\n"
+        "from optimiser.cli import main\n"
+        "real = outdir.remove_stale_temporaries\n"
+        "class Token: pass\n"
+        "def dropping_an_interrupt(parent):\n"
+        "    token = Token()\n"
+        "    keep = weakref.ref(token, lambda _: os.kill(os.getpid(), signal.SIGINT))\n"
+        "    del token\n"
+        "    return real(parent)\n"
+        "outdir.remove_stale_temporaries = dropping_an_interrupt\n"
+        f"sys.exit(main(['run', {str(DEMO)!r}, '--out', {str(out)!r}, '--no-plot']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "parkdispatch: interrupted; nothing written\n"
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_while_the_netcdf_is_written_exits_130_instead_of_hanging(tmp_path):
+    """A SIGINT just after xarray's netCDF writer took a lock, once the file is open (the 20th of about 280
+    lock acquisitions of this write): raised there, the interrupt leaves the lock held and the writer's
+    clean-up waits on it for ever (without the deferral: a hang from the 10th acquisition on). The write
+    defers it: the run exits 130 with the one line and writes nothing."""
+    out = tmp_path / "out"
+    code = (
+        "import os, signal, sys\n"
+        "import xarray.backends.locks as locks\n"
+        "from optimiser.cli import main\n"
+        "real, taken = locks.acquire, []\n"
+        "def acquire_then_ctrl_c(lock, blocking=True):\n"
+        "    got = real(lock, blocking)\n"
+        "    taken.append(lock)\n"
+        "    if len(taken) == 20:\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return got\n"
+        "locks.acquire = acquire_then_ctrl_c\n"
+        f"sys.exit(main(['run', {str(DEMO)!r}, '--out', {str(out)!r}, '--no-plot']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "parkdispatch: interrupted; nothing written\n"
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
 def test_ctrl_c_during_the_solve_stops_it_at_once(tmp_path):
     """A real SIGINT half a second into a long HiGHS solve (a year with binaries at every step, a
     minute's limit): the solver is cancelled, the run exits 130 with one line, nothing is written,
@@ -261,6 +312,31 @@ solver: {{binaries: always, mip_gap: 0, time_limit_s: 60}}
     assert lines[0] == "parkdispatch: interrupted; nothing written"
     assert float(lines[1].split()[1]) < 10.0  # cancelled, not run to its 60 s limit
     assert not out.exists()
+
+
+def test_an_error_raised_after_a_dropped_ctrl_c_is_an_interruption(monkeypatch, capsys):
+    """A real SIGINT whose KeyboardInterrupt Python drops in a weakref callback, then an error from code that
+    met it (seen: matplotlib's array comparison while the report was drawn): exit 130 with the one line."""
+    import os
+    import signal
+    import weakref
+
+    from optimiser import cli
+
+    class Token:
+        pass
+
+    def error_after_a_dropped_interrupt(args):
+        token = Token()
+        keep = weakref.ref(token, lambda _: os.kill(os.getpid(), signal.SIGINT))
+        del token
+        assert keep() is None
+        raise ValueError("the truth value of an array with more than one element is ambiguous")
+
+    monkeypatch.setattr(cli, "_dispatch", error_after_a_dropped_interrupt)
+    assert cli.main(["validate", str(DEMO)]) == 130
+    assert capsys.readouterr().err == "parkdispatch: interrupted; nothing written\n"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_ctrl_c_while_a_class_is_created_is_an_interruption(monkeypatch, capsys):

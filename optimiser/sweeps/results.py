@@ -104,12 +104,14 @@ def write_results(sweep: Sweep, records: list[dict], out, plot: bool = True, hea
     """``sweep.nc``, ``sweep.csv``, the plots and ``report.html``, each written atomically into ``out``."""
     from pathlib import Path
 
+    from ..interrupts import deferred
     from .execute import write_atomic
 
     out = Path(out)
     ds = to_dataset(sweep, records)
     frame, _ = records_frame(sweep, records)
-    write_atomic(out / "sweep.nc", lambda p: ds.to_netcdf(p))
+    with deferred():  # xarray's netCDF lock (optimiser.interrupts)
+        write_atomic(out / "sweep.nc", lambda p: ds.to_netcdf(p))
     write_atomic(out / "sweep.csv", frame.to_csv(index=False, float_format="%.9g").encode())
     if plot:
         from .plots import plot_all

@@ -1,0 +1,81 @@
+"""Ctrl-C that is never lost on the way to the outputs.
+
+Python turns SIGINT into ``KeyboardInterrupt`` in whichever frame runs next. When that frame is a
+finaliser or a weakref callback (the garbage collector runs them at any allocation), Python prints
+"Exception ignored in ..." and drops the exception, and the run would go on to write its outputs.
+While :func:`remembered` is active, a SIGINT is also recorded; such a dropped interrupt is not
+printed, and :func:`raise_if_interrupted` raises it again where it counts: before an output folder
+is renamed into place and in the solve's wait loop. Code that a ``KeyboardInterrupt`` would leave
+stuck runs :func:`deferred`: xarray's netCDF writer takes a lock that an interrupt raised between
+its acquire and its ``try`` never releases, and the writer's own clean-up then waits on it forever.
+Only the standard library is imported.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+
+_pending = False
+_deferring = 0
+
+
+def _on_sigint(signum, frame) -> None:
+    global _pending
+    _pending = True
+    if not _deferring:
+        raise KeyboardInterrupt
+
+
+def _unraisable(previous):
+    def hook(unraisable) -> None:
+        if not (_pending and issubclass(unraisable.exc_type, KeyboardInterrupt)):
+            previous(unraisable)  # a dropped interrupt is raised again by raise_if_interrupted
+    return hook
+
+
+def raise_if_interrupted() -> None:
+    """Raise ``KeyboardInterrupt`` if a SIGINT arrived while :func:`remembered` was active."""
+    if _pending:
+        raise KeyboardInterrupt
+
+
+@contextmanager
+def deferred():
+    """Within the block a SIGINT is only recorded; it is raised when the block ends (see module doc).
+    Without :func:`remembered` active, SIGINT is Python's own and raises at once."""
+    global _deferring
+    _deferring += 1
+    try:
+        yield
+    finally:
+        _deferring -= 1
+    raise_if_interrupted()
+
+
+@contextmanager
+def remembered():
+    """Within the block, record every SIGINT (see module doc); an error that leaves the block after one
+    is raised as ``KeyboardInterrupt``. Does nothing outside the main thread or where the program set its
+    own SIGINT handler."""
+    global _pending
+    if threading.current_thread() is not threading.main_thread() or (
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    _pending = False
+    previous_hook = sys.unraisablehook
+    signal.signal(signal.SIGINT, _on_sigint)
+    sys.unraisablehook = _unraisable(previous_hook)
+    try:
+        yield
+    except Exception as exc:  # raised while the interrupt unwound (a library may turn it into its own error)
+        if _pending:
+            raise KeyboardInterrupt from exc
+        raise
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.unraisablehook = previous_hook
+        _pending = False
