@@ -6,7 +6,9 @@ solutions, or refuse right ones, and fails here.
 Tolerances (``optimiser.check``): flows and levels 1e-6 of the largest flow magnitude (at least
 1e-6 kW); the objective 1e-6 of the gross money flow (1 CNY + |objective| + |demand charge| + |asset
 costs| + every grid energy payment + green purchases + target penalties), or of 1 + |emissions|
-when minimising emissions; the emissions cap 1e-6 of max(1, cap).
+when minimising emissions; the emissions cap 1e-6 of max(1, cap); energy limits the flow tolerance
+times the horizon [kWh]; reported prices rtol = atol = 1e-6. Also: green purchases are summed against
+the import, and a hard target after a soft one is still checked.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ OBJECTIVE_EDGES = [(0.95, False), (1.05, True)]
 def park(step_minutes: int, **objective):
     """2 h: 100 kW of fixed load and a 50 kW curtailable load (shed at 0.8 CNY/kWh when import costs 1.0);
     PV [0, 300] kW, the surplus exported at 0.3 CNY/kWh; a demand charge of 1 CNY/kW over the 2 h; a soft
-    green-electricity share of 0.9 (penalty 1.0 CNY/kWh) with 0.04 MWh of certificates at 600 CNY/MWh;
-    grid factor 0.6 t/MWh."""
+    green-electricity share of 0.9 (penalty 1.0 CNY/kWh) with 0.04 MWh of certificates at 600 CNY/MWh
+    (and dearer ones, never bought); a hard curtailment cap of 0.5 that does not bind; grid factor 0.6 t/MWh.
+    Optimum: flex shed in hour 1 (40 CNY), 100 kWh imported (100 CNY), 150 kWh exported (45 CNY), the
+    cheap certificates bought in hour 1 (24 CNY), 35 kWh of shortfall (35 CNY), demand charge 100 CNY."""
     per_hour = 60 // step_minutes
     hourly = lambda values: np.repeat(values, per_hour).tolist()  # noqa: E731
     raw = small_scenario(
@@ -39,8 +43,11 @@ def park(step_minutes: int, **objective):
         grid={"import_limit_kw": 1000, "export_limit_kw": 1000, "emission_factor_tco2_per_mwh": 0.6,
               "demand_charge_cny_per_kw_month": 365},
         targets={"green_electricity_share_min": {"value": 0.9, "penalty_cny_per_kwh": 1.0},
+                 "curtailment_rate_max": 0.5,
                  "green_purchases": [{"name": "gec", "kind": "certificate", "price_cny_per_mwh": 600,
-                                      "max_mwh": 0.04}]},
+                                      "max_mwh": 0.04},
+                                     {"name": "dear", "kind": "certificate", "price_cny_per_mwh": 2000,
+                                      "max_mwh": 1.0}]},
         objective=objective,
         assets=[{"name": "load", "kind": "demand", "demand_kw": 100},
                 {"name": "flex", "kind": "curtailable_load", "baseline_kw": 50, "curtail_cost_cny_per_kwh": 0.8},
@@ -135,3 +142,73 @@ def test_emissions_cap_tolerance_is_a_millionth_of_the_cap(step_minutes):
         tampered = less_export(ds, factor * 1.5e-6 / per_export_kwh)
         problems = [p for p in check_solution(tampered, scenario, 0.0) if "exceed the cap" in p]
         assert bool(problems) is refused, (factor, problems)
+
+
+def problems_after(result, tamper) -> list[str]:
+    ds = result.dataset.copy(deep=True)
+    tamper(ds)
+    return check_solution(ds, result.scenario, kpis(ds, result.scenario)["objective_recomputed_cny"])
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_energy_tolerance_of_a_purchase_limit(step_minutes):
+    """Energy limits allow 1e-6 x 300 kW per step, summed over the horizon: 6e-4 kWh at both step lengths.
+    The certificates bought (exactly their 40 kWh) raised by 0.9 x that pass, by 1.1 x are refused."""
+    result = park(step_minutes)
+    dt, n = result.scenario.horizon.dt_h, result.scenario.horizon.steps
+    assert float(result.dataset["gec_green_kw"].sum()) * dt == pytest.approx(40.0, rel=1e-9)
+    energy_tol_kwh = 1e-6 * 300.0 * dt * n
+    assert energy_tol_kwh == pytest.approx(6e-4, rel=1e-12)
+    first = int(np.argmax(result.dataset["gec_green_kw"].values))
+    for factor, refused in EDGES:
+        problems = problems_after(result, lambda ds: add_kwh(ds, "gec_green_kw", first, factor * energy_tol_kwh, dt))
+        assert any("gec buys" in p for p in problems) is refused, (factor, problems)
+
+
+def add_kwh(ds, var: str, step: int, kwh: float, dt: float) -> None:
+    ds[var].values[step] += kwh / dt
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_green_purchases_are_summed_against_the_import(step_minutes):
+    """60 kW of each product in the first step, which imports 100 kW: 120 kW of green purchases exceed it,
+    though each alone does not."""
+    result = park(step_minutes)
+
+    def both(ds):
+        ds["gec_green_kw"].values[0] = 60.0
+        ds["dear_green_kw"].values[0] = 60.0
+
+    assert any("exceed the grid import" in p for p in problems_after(result, both))
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_a_hard_target_after_a_soft_one_is_checked(step_minutes):
+    """The soft green share comes first; the hard curtailment cap after it is still checked: all PV of the
+    second hour curtailed (its export and the load it served imported instead) is refused."""
+    result = park(step_minutes)
+    per_hour = 60 // step_minutes
+
+    def curtail_all(ds):
+        pv = ds["pv_output_kw"].values[per_hour:].copy()
+        ds["pv_output_kw"].values[per_hour:] = 0.0
+        ds["pv_curtailed_kw"].values[per_hour:] += pv
+        ds["grid_import_kw"].values[per_hour:] += pv - ds["grid_export_kw"].values[per_hour:]
+        ds["grid_export_kw"].values[per_hour:] = 0.0
+
+    problems = problems_after(result, curtail_all)
+    assert [p for p in problems if p.startswith("curtailment_rate_max 0.5 not met")], problems
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_reported_prices_must_be_the_inputs_within_a_millionth(step_minutes):
+    """The reported import price of 1.0 CNY/kWh is compared with rtol = atol = 1e-6 (2e-6 in all): off by
+    1.5e-6 passes, by 5e-6 is refused."""
+    result = park(step_minutes)
+    for delta, refused in [(1.5e-6, False), (5e-6, True)]:
+        problems = problems_after(result, lambda ds: add(ds, "grid_import_price_cny_per_kwh", 0, delta))
+        assert any("import_price_cny_per_kwh is not the scenario's input" in p for p in problems) is refused, delta
+
+
+def add(ds, var: str, step: int, delta: float) -> None:
+    ds[var].values[step] += delta
