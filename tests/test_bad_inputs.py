@@ -176,7 +176,77 @@ def test_csv_time_column_in_another_zone_names_the_zone_found(tmp_path, capsys):
     csv = "time,load_kw\n" + "".join(f"{t.isoformat()},{v}\n" for t, v in zip(times, [100, 200, 150]))
     path = _csv_scenario(tmp_path, csv)
     _validate_fails(path, capsys, "no row for horizon step 2026-07-15T00:00:00+08:00",
-                    "its times are in UTC", "the horizon's in Asia/Shanghai (UTC+08:00)")
+                    "its times are in UTC+00:00, the horizon's in Asia/Shanghai (UTC+08:00)")
+
+
+def _rows(*times: str, column: str = "load_kw") -> str:
+    return f"time,{column}\n" + "".join(f"{t},{100 + i}\n" for i, t in enumerate(times))
+
+
+H = "2026-07-15T0{}:00:00+08:00"
+CSV_FAULTS = {
+    # case: (CSV text, column asked for, the whole message about the series)
+    "too few rows": ("load_kw\n100\n200\n", "load_kw",
+                     "CSV file 'series.csv' has 2 rows and no 'time' column; the horizon has 3 steps"),
+    "no such column": (_rows(H.format(0), H.format(1), H.format(2)), "nope",
+                       "CSV file 'series.csv' has no column 'nope' (columns: time, load_kw)"),
+    "unparseable time": (_rows("yesterday", H.format(1), H.format(2)), "load_kw",
+                         "CSV file 'series.csv' column 'time' has unparseable timestamps: "),
+    "naive time": (_rows("2026-07-15T00:00:00", "2026-07-15T01:00:00", "2026-07-15T02:00:00"), "load_kw",
+                   "CSV file 'series.csv' column 'time' is timezone-naive (first value '2026-07-15T00:00:00'); "
+                   "write timestamps with an offset, e.g. 2026-07-15T00:00:00+08:00"),
+    "repeated time": (_rows(H.format(0), H.format(1), H.format(1), H.format(2)), "load_kw",
+                      "CSV file 'series.csv' column 'time' repeats timestamp 2026-07-15T01:00:00+08:00"),
+    "missing step, same zone": (_rows(H.format(0), H.format(1), H.format(3)), "load_kw",
+                                "CSV file 'series.csv' has no row for horizon step 2026-07-15T02:00:00+08:00"),
+    "missing step, another zone": (
+        _rows("2026-07-15T00:00:00+09:00", "2026-07-15T01:00:00+09:00", "2026-07-15T02:00:00+09:00"), "load_kw",
+        "CSV file 'series.csv' has no row for horizon step 2026-07-15T02:00:00+08:00; its times are in UTC+09:00, "
+        "the horizon's in Asia/Shanghai (UTC+08:00): a row is matched by its instant, so the file must cover the "
+        "horizon in either zone"),
+    "ragged rows": ("load_kw,other\n100,1\n200,2,3,4\n150,3\n", "load_kw",
+                    "CSV file 'series.csv' cannot be read: "),
+    "NaN is missing, not text": ("load_kw\n100\nNaN\n150\n", "load_kw",
+                                 "CSV file 'series.csv' column 'load_kw' has a missing or non-finite value at line 3, "
+                                 "step 1 (2026-07-15T01:00:00+08:00)"),
+}
+
+
+@pytest.mark.parametrize("case", list(CSV_FAULTS))
+def test_each_csv_fault_has_its_whole_message(tmp_path, case):
+    """The message about the series, whole (after the field it belongs to): file, column, line or step and
+    value. A missing step in the horizon's own zone says nothing about zones."""
+    text, column, message = CSV_FAULTS[case]
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(_csv_scenario(tmp_path, text, column=column))
+    assert "assets[0] (load).demand_kw: " + message in str(err.value)
+    if message.endswith(("steps", ")", "+08:00", "zone")):  # nothing follows
+        assert str(err.value).rstrip().endswith(message), str(err.value)
+
+
+def test_csv_times_in_both_iso_forms_are_read(tmp_path):
+    """ISO 8601 with a 'T' or a space, with or without seconds, in one column (Excel rewrites some rows)."""
+    path = _csv_scenario(tmp_path, _rows("2026-07-15T00:00+08:00", "2026-07-15 01:00:00+08:00",
+                                         "2026-07-15T02:00:00+08:00"))
+    np.testing.assert_allclose(load_scenario(path).assets[0].demand_kw, [100, 101, 102])
+
+
+@pytest.mark.parametrize("value", ["abc", None, True])
+def test_a_series_that_is_not_numbers_names_the_forms_it_may_take(value):
+    raw = small_scenario(3, assets=[{"name": "load", "kind": "demand", "demand_kw": value}])
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(raw)
+    assert f"demand_kw = {value!r}: expected a number, a list of numbers or {{csv: FILE, column: NAME}}" in str(err.value)
+
+
+def test_a_series_validated_without_its_horizon_says_how_to_load_it():
+    from pydantic import ValidationError
+
+    from optimiser.assets.demand import Demand
+
+    with pytest.raises(ValidationError) as err:
+        Demand.model_validate({"name": "load", "kind": "demand", "demand_kw": 100})
+    assert "series fields need the horizon: load scenarios with optimiser.scenario.load_scenario" in str(err.value)
 
 
 @pytest.mark.parametrize("values, fragment", [
