@@ -44,7 +44,7 @@ from typing import ClassVar
 
 import numpy as np
 from ..lazy import pd
-from ..lazy import pyo
+from ..lazy import LinearExpression, pyo
 from pydantic import BaseModel, ConfigDict, Field
 
 from .capacity import CapacityLimit
@@ -202,6 +202,27 @@ class FuelUse:
 def values(var: pyo.Var) -> np.ndarray:
     """Solution values of an indexed variable, in index order."""
     return np.fromiter((v.value for v in var.values()), dtype=float, count=len(var))
+
+
+def set_upper_bounds(var: pyo.Var, upper: np.ndarray) -> list:
+    """Set the upper bound of each of the variable's data objects (in index order); returns them."""
+    data = list(var.values())
+    for v, u in zip(data, upper.tolist()):
+        v.setub(u)
+    return data
+
+
+def sum_by_step_rule(terms: list, step: np.ndarray, n: int, total: pyo.Var):
+    """Constraint rule ``sum of the terms at step t == total[t]`` (``step``: the step of each term)."""
+    order = np.argsort(step, kind="stable")
+    ordered = [terms[j] for j in order.tolist()]
+    start = np.searchsorted(step[order], np.arange(n + 1)).tolist()
+
+    def rule(b, t):
+        parts = ordered[start[t]:start[t + 1]]
+        return LinearExpression(constant=0.0, linear_coefs=[1.0] * len(parts) + [-1.0],
+                                linear_vars=parts + [total[t]]) == 0
+    return rule
 
 
 class AssetBase(BaseModel):

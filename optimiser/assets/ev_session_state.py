@@ -26,7 +26,36 @@ charging could otherwise be credited with the share the measured ones no longer 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+
+@dataclass
+class SessionSolution:
+    """The per-session schedule of a solution, kept by :meth:`~optimiser.assets.ev_sessions.EVSessions.flows`
+    for its check (:func:`check_energy`).
+
+    One entry per (session, step) pair with a variable (the plugged pairs): ``session`` indexes
+    ``ids`` (the sessions in the horizon), ``step`` is the step.
+    """
+
+    ids: list[str]
+    session: np.ndarray
+    step: np.ndarray
+    charge_kw: np.ndarray
+    """charging at the bus per entry [kW]"""
+    v2g_kw: np.ndarray
+    """V2G discharge at the bus per entry [kW]"""
+    unserved_kwh: np.ndarray
+    """shortfall per session [kWh]"""
+
+    def fits(self, ids: list[str], n: int) -> bool:
+        """Whether this is a schedule of the sessions ``ids`` over ``n`` steps."""
+        k = len(self.session)
+        return (self.ids == ids and len(self.step) == len(self.charge_kw) == len(self.v2g_kw) == k
+                and len(self.unserved_kwh) == len(ids)
+                and bool(((self.session >= 0) & (self.session < len(ids)) & (self.step >= 0) & (self.step < n)).all()))
 
 
 def measure_sessions(asset, step: int, at, delivered_kwh: dict[str, float]) -> list[str]:

@@ -102,7 +102,6 @@ scenario's SHA-256 like series CSV files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -110,9 +109,10 @@ from ..lazy import pd
 from ..lazy import LinearExpression, pyo
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
-from .base import AssetBase, BuildContext, Exclusive, Ports, Side, both_above, bound_violations
+from .base import (AssetBase, BuildContext, Exclusive, Ports, Side, both_above, bound_violations, set_upper_bounds,
+                   sum_by_step_rule)
 from .ev_session_input import EVSession, PluggedSteps, read_sessions_csv
-from .ev_session_state import check_energy
+from .ev_session_state import SessionSolution, check_energy
 from .shiftable_load import horizon_index
 
 __all__ = ["EVSession", "EVSessions", "PluggedSteps", "SessionSolution"]
@@ -120,56 +120,9 @@ __all__ = ["EVSession", "EVSessions", "PluggedSteps", "SessionSolution"]
 _NS_PER_H = 3_600_000_000_000
 
 
-@dataclass
-class SessionSolution:
-    """The per-session schedule of a solution, kept by :meth:`EVSessions.flows` for ``check``.
-
-    One entry per (session, step) pair with a variable (the plugged pairs): ``session`` indexes
-    ``ids`` (the sessions in the horizon), ``step`` is the step.
-    """
-
-    ids: list[str]
-    session: np.ndarray
-    step: np.ndarray
-    charge_kw: np.ndarray
-    """charging at the bus per entry [kW]"""
-    v2g_kw: np.ndarray
-    """V2G discharge at the bus per entry [kW]"""
-    unserved_kwh: np.ndarray
-    """shortfall per session [kWh]"""
-
-    def fits(self, ids: list[str], n: int) -> bool:
-        """Whether this is a schedule of the sessions ``ids`` over ``n`` steps."""
-        k = len(self.session)
-        return (self.ids == ids and len(self.step) == len(self.charge_kw) == len(self.v2g_kw) == k
-                and len(self.unserved_kwh) == len(ids)
-                and bool(((self.session >= 0) & (self.session < len(ids)) & (self.step >= 0) & (self.step < n)).all()))
-
-
 def _values(var: pyo.Var) -> np.ndarray:
     """Solution values of an indexed variable in index order (0 where it has none)."""
     return np.fromiter((v.value or 0.0 for v in var.values()), dtype=float, count=len(var))
-
-
-def _upper_bounds(var: pyo.Var, upper: np.ndarray) -> list:
-    """Set the upper bound of each of the variable's data objects (in index order); returns them."""
-    data = list(var.values())
-    for v, u in zip(data, upper.tolist()):
-        v.setub(u)
-    return data
-
-
-def _sum_rule(terms: list, step: np.ndarray, n: int, total: pyo.Var):
-    """Constraint rule ``sum of the terms at step t == total[t]`` (``step``: the step of each term)."""
-    order = np.argsort(step, kind="stable")
-    ordered = [terms[j] for j in order.tolist()]
-    start = np.searchsorted(step[order], np.arange(n + 1)).tolist()
-
-    def rule(b, t):
-        parts = ordered[start[t]:start[t + 1]]
-        return LinearExpression(constant=0.0, linear_coefs=[1.0] * len(parts) + [-1.0],
-                                linear_vars=parts + [total[t]]) == 0
-    return rule
 
 
 class EVSessions(AssetBase):
@@ -317,9 +270,9 @@ class EVSessions(AssetBase):
         block.sessions = pyo.SetOf(ids)
         block.plugged = pyo.SetOf(keys)
         block.session_charge_kw = pyo.Var(block.plugged, bounds=(0.0, None), doc="charging of a session from the bus [kW]")
-        charge = _upper_bounds(block.session_charge_kw, cap_c)  # by pair position
+        charge = set_upper_bounds(block.session_charge_kw, cap_c)  # by pair position
         block.charge_kw = pyo.Var(ctx.steps, bounds=lambda _, t: (0.0, agg_c[t]), doc="charging of all sessions [kW]")
-        block.charge_sum = pyo.Constraint(ctx.steps, rule=_sum_rule(charge, plan.step, ctx.n, block.charge_kw),
+        block.charge_sum = pyo.Constraint(ctx.steps, rule=sum_by_step_rule(charge, plan.step, ctx.n, block.charge_kw),
                                           doc="aggregate charging is the sum of the sessions'")
 
         v2g_pair = np.flatnonzero(self._is_v2g[plan.session])  # pair positions of V2G sessions
@@ -328,12 +281,12 @@ class EVSessions(AssetBase):
             block.v2g_plugged = pyo.SetOf([keys[j] for j in v2g_pair.tolist()])  # plugged pairs of V2G sessions
             block.session_v2g_kw = pyo.Var(block.v2g_plugged, bounds=(0.0, None),
                                            doc="V2G discharge of a session to the bus [kW]")
-            discharge = _upper_bounds(block.session_v2g_kw, cap_d[v2g_pair])
+            discharge = set_upper_bounds(block.session_v2g_kw, cap_d[v2g_pair])
             block.session_energy_kwh = pyo.Var(block.v2g_plugged, bounds=(0.0, None),
                                                doc="energy in a V2G session's battery at the end of the step [kWh]")
-            energy = _upper_bounds(block.session_energy_kwh, self._battery_kwh[v2g_session])
+            energy = set_upper_bounds(block.session_energy_kwh, self._battery_kwh[v2g_session])
             block.v2g_kw = pyo.Var(ctx.steps, bounds=lambda _, t: (0.0, agg_d[t]), doc="V2G discharge of all sessions [kW]")
-            block.v2g_sum = pyo.Constraint(ctx.steps, rule=_sum_rule(discharge, plan.step[v2g_pair], ctx.n, block.v2g_kw),
+            block.v2g_sum = pyo.Constraint(ctx.steps, rule=sum_by_step_rule(discharge, plan.step[v2g_pair], ctx.n, block.v2g_kw),
                                            doc="aggregate V2G is the sum of the sessions'")
             v2g_offset = np.full(len(ids), -1, dtype=np.int64)  # position of each V2G session's first pair among them
             v2g_offset[self._is_v2g] = np.searchsorted(v2g_session, np.flatnonzero(self._is_v2g))
@@ -356,11 +309,11 @@ class EVSessions(AssetBase):
 
         if soft:
             block.session_unserved_kwh = pyo.Var(block.sessions, bounds=(0.0, None), doc="energy a session does not get [kWh]")
-            unserved = _upper_bounds(block.session_unserved_kwh, self._required_kwh)
+            unserved = set_upper_bounds(block.session_unserved_kwh, self._required_kwh)
             most = self._unserved_by_step(self._required_kwh, ctx.n).tolist()
             block.unserved_kwh = pyo.Var(ctx.steps, bounds=lambda _, t: (0.0, most[t]),
                                          doc="energy not delivered to the sessions leaving in the step [kWh]")
-            block.unserved_sum = pyo.Constraint(ctx.steps, rule=_sum_rule(unserved, self._last_step, ctx.n,
+            block.unserved_sum = pyo.Constraint(ctx.steps, rule=sum_by_step_rule(unserved, self._last_step, ctx.n,
                                                                           block.unserved_kwh))
 
         required, start_energy, is_v2g = self._required_kwh.tolist(), self._level_at_kwh.tolist(), self._is_v2g.tolist()
