@@ -87,6 +87,7 @@ TAMPERINGS = {
                                    "grid.emission_factor_tco2_per_mwh is not the scenario's input series"),
     "storage level bound": (lambda ds: add(ds, "lfp_soc_kwh", 2, 200.0), "lfp.soc_kwh = .* above its upper bound"),
     "storage power bound": (lambda ds: add(ds, "lfp_discharge_kw", 0, 50.0), "lfp.discharge_kw = .* above its upper"),
+    "storage charging bound": (lambda ds: add(ds, "lfp_charge_kw", 0, 150.0), "lfp.charge_kw = .* above its upper"),
     "storage continuity": (lambda ds: add(ds, "lfp_soc_kwh", 1, 5.0), "lfp.soc_kwh breaks continuity at step 1"),
     "storage end rule equal_initial": (lambda ds: add(ds, "lfp_soc_kwh", 3, 5.0), "lfp ends at 105 kWh, not its initial 100"),
     "storage end rule at_least": (lambda ds: add(ds, "tail_soc_kwh", 3, -5.0), "tail ends at 155 kWh, below its end "

@@ -169,6 +169,22 @@ def test_soc_fraction_validation_property(low, high, initial):
             scenario_from_dict(raw)
 
 
+@pytest.mark.parametrize("end_rule", ["free", "equal_initial", "at_least", "cyclic"])
+def test_initial_level_outside_the_bounds_is_refused_unless_cyclic(end_rule):
+    """min 0.2, max 0.9, initial 0.1: every rule that starts from the initial level refuses it; cyclic
+    (which starts from a level it chooses) ignores it."""
+    battery = {"name": "b", "kind": "battery", "power_kw": 1, "energy_kwh": 1, "min_soc_fraction": 0.2,
+               "max_soc_fraction": 0.9, "initial_soc_fraction": 0.1, "end_rule": end_rule}
+    if end_rule == "at_least":
+        battery["end_soc_min_fraction"] = 0.5
+    raw = small_scenario(1, assets=[battery])
+    if end_rule == "cyclic":
+        scenario_from_dict(raw)
+    else:
+        with pytest.raises(ScenarioError, match=r"assets\[0\] \(b\).*initial_soc_fraction 0.1 is outside \[0.2, 0.9\]"):
+            scenario_from_dict(raw)
+
+
 def test_scenario_dict_may_hold_datetime_objects():
     """A dict built in Python (or from YAML's own timestamps) with a datetime start hashes and loads."""
     from datetime import datetime, timedelta, timezone
