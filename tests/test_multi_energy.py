@@ -313,3 +313,29 @@ def test_hydrogen_tank_cannot_burn_compressor_power_at_a_negative_price(build, b
     s = build(1, tariff=tariff(-0.1), solver={"binaries": binaries},
               assets=[{"name": "h2tank", "kind": "hydrogen_storage", "capacity_kg": 10, "compressor_kwh_per_kg": 2}])
     assert_no_energy_burnt(s, binaries, "fills and empties at once")
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_boilers_convert_at_their_efficiency_and_the_check_holds_them_to_it(build, step_minutes):
+    """2 h of 95 kW_th of heat at 1.0 CNY/kWh: a 0.95-efficient electric boiler costs 1 / 0.95 = 1.0526 CNY
+    per kWh_th; a gas boiler (efficiency 0.9, 10 kWh/m3 at 5 CNY/m3) 5 / 9 = 0.5556 CNY per kWh_th, so it
+    runs at its cap, 45 kW_th on 45 / 0.9 / 10 = 5 m3/h (25 CNY/h), and the electric boiler gives the other
+    50 kW_th on 50 / 0.95 = 52.632 kW: (25 + 52.632) x 2 = 155.263 CNY. The check refuses electricity or gas
+    that does not match the heat (each scaled down at the first step, the grid import following)."""
+    n = 2 * 60 // step_minutes
+    s = build(n, step_minutes, tariff=tariff(1.0), assets=[
+        {"name": "heat_load", "kind": "heat_demand", "demand_kw_th": 95},
+        {"name": "eboiler", "kind": "electric_boiler", "capacity_kw_th": 200, "efficiency": 0.95},
+        {"name": "gb", "kind": "gas_boiler", "capacity_kw_th": 45, "efficiency": 0.9, "lhv_kwh_per_m3": 10.0,
+         "gas_price_cny_per_m3": 5.0}])
+    r = optimise(s)
+    assert r.summary["objective_cny"] == pytest.approx((25.0 + 50 / 0.95) * 2, rel=1e-9)
+    np.testing.assert_allclose(asset_flows(r.dataset, "eboiler")["power_kw"], 50 / 0.95, rtol=1e-9)
+    np.testing.assert_allclose(asset_flows(r.dataset, "gb")["gas_m3_per_h"], 5.0, rtol=1e-9)
+    for var, factor, message in [
+            ("eboiler_power_kw", 0.95, "eboiler electricity 50 kW does not match its heat 50 kW_th at step 0"),
+            ("gb_gas_m3_per_h", 0.9, "gb burns 4.5 m3/h at step 0, which does not give its heat 45 kW_th")]:
+        ds = r.dataset.copy(deep=True)
+        ds[var].values[0] *= factor
+        ds["grid_import_kw"].values[0] = ds["eboiler_power_kw"].values[0]
+        assert message in check_solution(ds, s, r.summary["objective_cny"])
