@@ -339,3 +339,20 @@ def test_boilers_convert_at_their_efficiency_and_the_check_holds_them_to_it(buil
         ds[var].values[0] *= factor
         ds["grid_import_kw"].values[0] = ds["eboiler_power_kw"].values[0]
         assert message in check_solution(ds, s, r.summary["objective_cny"])
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_electrolyser_standby_load_is_drawn_while_on(build, step_minutes):
+    """2 h of 1 kg/h of hydrogen demand, grey hydrogen at 10 CNY/kg, electricity at 0.1 CNY/kWh: a 100 kW
+    stack at 50 kWh/kg with a 5 kW standby load makes it for 50 x 0.1 + 5 x 0.1 = 5.5 CNY/kg, so it runs
+    at 50 kW, on, and imports 55 kW: 11 CNY."""
+    n = 2 * 60 // step_minutes
+    s = build(n, step_minutes, tariff=tariff(0.1), assets=[
+        electrolyser(power_kw=100, kwh_per_kg=50, standby_kw=5),
+        {"name": "h2", "kind": "hydrogen_demand", "demand_kg_per_h": 1.0, "grey_purchase_cny_per_kg": 10.0}])
+    r = optimise(s)
+    assert r.summary["objective_cny"] == pytest.approx(11.0, rel=1e-9)
+    flows = asset_flows(r.dataset, "ely")
+    np.testing.assert_allclose(flows["standby_kw"], 5.0, rtol=1e-9)
+    np.testing.assert_allclose(flows["on"], 1.0, rtol=1e-9)
+    np.testing.assert_allclose(r.dataset["grid_import_kw"], 55.0, rtol=1e-9)

@@ -129,9 +129,8 @@ class Electrolyser(Commitment, AssetBase):
         return self
 
     def breakpoints(self) -> tuple[np.ndarray, np.ndarray]:
-        """Stack power [kW] and hydrogen [kg/h] at the curve's points, starting at (0, 0)."""
-        if self.efficiency_curve is None:
-            return np.array([0.0, self.power_kw]), np.array([0.0, self.power_kw / self.kwh_per_kg])
+        """Stack power [kW] and hydrogen [kg/h] at the efficiency curve's points, starting at (0, 0) (only
+        with an ``efficiency_curve``; without one the yield is ``1 / kwh_per_kg`` at every load)."""
         x = np.array([0.0] + [c[0] for c in self.efficiency_curve])
         h = np.array([0.0] + [c[0] / c[1] for c in self.efficiency_curve])
         return x * self.power_kw, h * self.power_kw
