@@ -356,3 +356,19 @@ def test_electrolyser_standby_load_is_drawn_while_on(build, step_minutes):
     np.testing.assert_allclose(flows["standby_kw"], 5.0, rtol=1e-9)
     np.testing.assert_allclose(flows["on"], 1.0, rtol=1e-9)
     np.testing.assert_allclose(r.dataset["grid_import_kw"], 55.0, rtol=1e-9)
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_heat_purchase_at_a_price_below_one_cny_per_gj_and_idle_when_dearer(build, step_minutes):
+    """2 h of 50 kW_th; electricity free in hour 1 and 1.0 CNY/kWh in hour 2; an electric boiler
+    (efficiency 1) and heat bought at 0.9 CNY/GJ (0.00324 CNY/kWh_th). Hour 1 the boiler (free) serves it
+    and nothing is bought; hour 2 the heat is bought: 50 kWh_th x 0.0036 GJ/kWh x 0.9 = 0.162 CNY."""
+    per_hour = 60 // step_minutes
+    s = build(2 * per_hour, step_minutes, tariff=tariff([0.0] * per_hour + [1.0] * per_hour), assets=[
+        {"name": "heat_load", "kind": "heat_demand", "demand_kw_th": 50},
+        {"name": "eboiler", "kind": "electric_boiler", "capacity_kw_th": 100, "efficiency": 1.0},
+        {"name": "bought", "kind": "heat_purchase", "capacity_kw_th": 100, "price_cny_per_gj": 0.9, "fossil": False}])
+    r = optimise(s)
+    assert r.summary["objective_cny"] == pytest.approx(0.162, rel=1e-9)
+    np.testing.assert_allclose(asset_flows(r.dataset, "bought")["heat_kw_th"], [0.0] * per_hour + [50.0] * per_hour,
+                               atol=1e-9)
