@@ -196,31 +196,32 @@ def test_pareto_points_are_checked(tmp_path, points, capsys):
     assert f"--points: {points}:" in capsys.readouterr().err
 
 
-def test_ctrl_c_outside_the_solve_exits_130_writing_nothing(tmp_path):
-    """A real SIGINT 50 ms into main(), while the scenario is imported and validated (long before the solve)."""
+def assert_interrupted_run_writes_nothing(tmp_path, setup: str, *options: str, timeout: float = 120) -> None:
+    """``parkdispatch run`` in a child process after ``setup`` (Python that arranges a SIGINT): exit 130,
+    the one line on standard error, nothing written."""
     out = tmp_path / "out"
-    code = (
-        "import os, signal, sys\n"
-        "from optimiser.cli import main\n"
-        "signal.signal(signal.SIGALRM, lambda *a: os.kill(os.getpid(), signal.SIGINT))\n"
-        "signal.setitimer(signal.ITIMER_REAL, 0.05)\n"
-        f"sys.exit(main(['run', {str(DEMO)!r}, '--out', {str(out)!r}]))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    code = (f"import os, signal, sys\n{setup}from optimiser.cli import main\n"
+            f"sys.exit(main(['run', {str(DEMO)!r}, '--out', {str(out)!r}, *{list(options)!r}]))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 130, done.stderr
     assert done.stderr == "parkdispatch: interrupted; nothing written\n"
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_outside_the_solve_exits_130_writing_nothing(tmp_path):
+    """A real SIGINT 50 ms into main(), while the scenario is imported and validated (long before the solve)."""
+    assert_interrupted_run_writes_nothing(tmp_path, (
+        "signal.signal(signal.SIGALRM, lambda *a: os.kill(os.getpid(), signal.SIGINT))\n"
+        "signal.setitimer(signal.ITIMER_REAL, 0.05)\n"))
 
 
 def test_ctrl_c_dropped_by_python_in_a_finaliser_still_stops_the_run(tmp_path):
     """A SIGINT whose KeyboardInterrupt lands in a weakref callback, where Python prints "Exception
     ignored" and drops it (seen when a timer's SIGINT met the garbage collector): the run still exits 130
     with the one line and writes nothing, instead of finishing with exit 0."""
-    out = tmp_path / "out"
-    code = (
-        "import os, signal, sys, weakref\n"
+    assert_interrupted_run_writes_nothing(tmp_path, (
+        "import weakref\n"
         "from optimiser import outdir\n"
-        "from optimiser.cli import main\n"
         "real = outdir.remove_stale_temporaries\n"
         "class Token: pass\n"
         "def dropping_an_interrupt(parent):\n"
@@ -228,13 +229,7 @@ def test_ctrl_c_dropped_by_python_in_a_finaliser_still_stops_the_run(tmp_path):
         "    keep = weakref.ref(token, lambda _: os.kill(os.getpid(), signal.SIGINT))\n"
         "    del token\n"
         "    return real(parent)\n"
-        "outdir.remove_stale_temporaries = dropping_an_interrupt\n"
-        f"sys.exit(main(['run', {str(DEMO)!r}, '--out', {str(out)!r}, '--no-plot']))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 130, done.stderr
-    assert done.stderr == "parkdispatch: interrupted; nothing written\n"
-    assert not out.exists() and list(tmp_path.iterdir()) == []
+        "outdir.remove_stale_temporaries = dropping_an_interrupt\n"), "--no-plot")
 
 
 def test_ctrl_c_while_the_netcdf_is_written_exits_130_instead_of_hanging(tmp_path):
@@ -242,11 +237,8 @@ def test_ctrl_c_while_the_netcdf_is_written_exits_130_instead_of_hanging(tmp_pat
     lock acquisitions of this write): raised there, the interrupt leaves the lock held and the writer's
     clean-up waits on it for ever (without the deferral: a hang from the 10th acquisition on). The write
     defers it: the run exits 130 with the one line and writes nothing."""
-    out = tmp_path / "out"
-    code = (
-        "import os, signal, sys\n"
+    assert_interrupted_run_writes_nothing(tmp_path, (
         "import xarray.backends.locks as locks\n"
-        "from optimiser.cli import main\n"
         "real, taken = locks.acquire, []\n"
         "def acquire_then_ctrl_c(lock, blocking=True):\n"
         "    got = real(lock, blocking)\n"
@@ -254,13 +246,7 @@ def test_ctrl_c_while_the_netcdf_is_written_exits_130_instead_of_hanging(tmp_pat
         "    if len(taken) == 20:\n"
         "        os.kill(os.getpid(), signal.SIGINT)\n"
         "    return got\n"
-        "locks.acquire = acquire_then_ctrl_c\n"
-        f"sys.exit(main(['run', {str(DEMO)!r}, '--out', {str(out)!r}, '--no-plot']))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 130, done.stderr
-    assert done.stderr == "parkdispatch: interrupted; nothing written\n"
-    assert not out.exists() and list(tmp_path.iterdir()) == []
+        "locks.acquire = acquire_then_ctrl_c\n"), "--no-plot", timeout=60)
 
 
 def test_ctrl_c_during_the_solve_stops_it_at_once(tmp_path):
