@@ -30,7 +30,6 @@ import pyomo.environ as pyo
 from .compile import compile_model, magnitude_problem
 from .errors import InfeasibleError, ScenarioError, SolverError
 from .highs_options import apply, quiet_stdout
-from .interrupts import raise_if_interrupted
 from .progress import SILENT, Progress
 
 HIGHS_MIN_VERSION = (1, 15)
@@ -359,8 +358,7 @@ class HighsModel:
 
     def _run(self) -> None:
         """``Highs.run`` in a solver thread, so that Ctrl-C stops it at once: the solver is cancelled at
-        its next interrupt check and ``KeyboardInterrupt`` propagates (nothing is loaded or written), also
-        when Python dropped it in a finaliser (:mod:`optimiser.interrupts`)."""
+        its next interrupt check and ``KeyboardInterrupt`` propagates (nothing is loaded or written)."""
         highs = self.highs
         if threading.current_thread() is not threading.main_thread():
             highs.run()  # signals reach the main thread only
@@ -372,7 +370,7 @@ class HighsModel:
         highs.startSolve()
         try:
             while not highs.wait(0.05)[0]:
-                raise_if_interrupted()
+                pass
         except KeyboardInterrupt:
             highs.cancelSolve()
             highs.wait()

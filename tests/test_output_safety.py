@@ -196,12 +196,13 @@ def test_pareto_points_are_checked(tmp_path, points, capsys):
     assert f"--points: {points}:" in capsys.readouterr().err
 
 
-def assert_interrupted_run_writes_nothing(tmp_path, setup: str, *options: str, timeout: float = 120) -> None:
-    """``parkdispatch run`` in a child process after ``setup`` (Python that arranges a SIGINT): exit 130,
-    the one line on standard error, nothing written."""
+def assert_interrupted_run_writes_nothing(tmp_path, setup: str, *options: str, command: str = "run",
+                                          timeout: float = 120) -> None:
+    """``parkdispatch COMMAND`` (of the bundled day) in a child process after ``setup`` (Python that arranges
+    a SIGINT): exit 130, the one line on standard error, nothing written."""
     out = tmp_path / "out"
     code = (f"import os, signal, sys\n{setup}from optimiser.cli import main\n"
-            f"sys.exit(main(['run', {str(DEMO)!r}, '--out', {str(out)!r}, *{list(options)!r}]))\n")
+            f"sys.exit(main([{command!r}, {str(DEMO)!r}, '--out', {str(out)!r}, *{list(options)!r}]))\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 130, done.stderr
     assert done.stderr == "parkdispatch: interrupted; nothing written\n"
@@ -215,10 +216,12 @@ def test_ctrl_c_outside_the_solve_exits_130_writing_nothing(tmp_path):
         "signal.setitimer(signal.ITIMER_REAL, 0.05)\n"))
 
 
-def test_ctrl_c_dropped_by_python_in_a_finaliser_still_stops_the_run(tmp_path):
+@pytest.mark.parametrize("command", ["run", "forecast"])
+def test_ctrl_c_dropped_by_python_in_a_finaliser_still_stops_the_run(tmp_path, command):
     """A SIGINT whose KeyboardInterrupt lands in a weakref callback, where Python prints "Exception
     ignored" and drops it (seen when a timer's SIGINT met the garbage collector): the run still exits 130
-    with the one line and writes nothing, instead of finishing with exit 0."""
+    with the one line and writes nothing, instead of finishing with exit 0. ``forecast`` writes no
+    netCDF, so only the check before the output folder's rename stops it."""
     assert_interrupted_run_writes_nothing(tmp_path, (
         "import weakref\n"
         "from optimiser import outdir\n"
@@ -229,7 +232,7 @@ def test_ctrl_c_dropped_by_python_in_a_finaliser_still_stops_the_run(tmp_path):
         "    keep = weakref.ref(token, lambda _: os.kill(os.getpid(), signal.SIGINT))\n"
         "    del token\n"
         "    return real(parent)\n"
-        "outdir.remove_stale_temporaries = dropping_an_interrupt\n"), "--no-plot")
+        "outdir.remove_stale_temporaries = dropping_an_interrupt\n"), "--no-plot", command=command)
 
 
 def test_ctrl_c_while_the_netcdf_is_written_exits_130_instead_of_hanging(tmp_path):
