@@ -58,6 +58,32 @@ def test_measured_battery_level(tmp_path, step_minutes):
 
 
 @pytest.mark.parametrize("step_minutes", [60, 15])
+def test_a_measured_level_holds_in_later_intraday_runs(tmp_path, step_minutes):
+    """The battery measured at 150 kWh at 12:00 (50 kWh lost, + 25 CNY), then re-dispatched at 15:00 without
+    a measurement: the past keeps the 12:00 jump (levels 150 kWh, the same + 25 CNY), it is not forgotten
+    because the 15:00 run fixes only the past's flows. Measured at 160 kWh at 15:00, the jump there is + 10
+    (against the 150 kWh path, not the 200 kWh of the day-ahead); a re-run at 15:00 without a measurement
+    keeps both jumps."""
+    path = write_case(tmp_path, STORES["battery"], step_minutes, STORAGE_PRICES)
+    store = Store(tmp_path / "store.sqlite")
+    ahead = day_ahead(path, DAY1, store).result.summary["objective_cny"]
+    noon, three = 12 * 60 // step_minutes, 15 * 60 // step_minutes
+    later = "2026-07-15T15:00:00+08:00"
+    intraday(path, parse_at(AT), store, measured=state(tmp_path, {"store": {"soc_kwh": 150}}))
+    unmeasured = intraday(path, parse_at(later), store).result
+    assert unmeasured.summary["objective_cny"] == pytest.approx(ahead + 25, rel=1e-6)
+    np.testing.assert_allclose(unmeasured.dataset["store_soc_kwh"].values[noon:three], 150.0, atol=1e-3)
+    change = unmeasured.dataset["store_measured_change_kwh"].values
+    assert change[noon] == pytest.approx(-50.0, abs=1e-4) and np.count_nonzero(change) == 1
+    measured = intraday(path, parse_at(later), store, measured=state(tmp_path, {"store": {"soc_kwh": 160}}, later))
+    again = intraday(path, parse_at(later), store)
+    for job in (measured, again):
+        change = job.result.dataset["store_measured_change_kwh"].values
+        assert (change[noon], change[three]) == (pytest.approx(-50.0, abs=1e-4), pytest.approx(10.0, abs=1e-4))
+        assert np.count_nonzero(change) == 2
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
 def test_measured_unit_status_and_hours(tmp_path, step_minutes):
     path = write_case(tmp_path, ELECTROLYSER, step_minutes, ELECTROLYSER_PRICES)
     store = Store(tmp_path / "store.sqlite")

@@ -28,7 +28,7 @@ from ..run import Dispatch, RunResult, check
 from ..scenario import Scenario
 from .dayahead import JobResult, stored_job
 from .horizon_end import intraday_terminal
-from .measured import apply_measured, read_measured
+from .measured import apply_measured, carry_measured_changes, read_measured
 from .relax import solve_or_relax
 from .store import Store
 
@@ -159,10 +159,12 @@ def intraday(scenario_path: str | Path, at: pd.Timestamp, store: Store, time_lim
         if len(schedule) != len(scenario.index):
             raise ScenarioError(f"stored schedule of {operating_date} (run {stored.run_id}) has {len(schedule)} "
                                 f"steps, the day now has {len(scenario.index)}")
-        flags = []
+        flags, levels = [], {}
         if measured is not None:
             state = read_measured(measured, scenario, at, now)
             scenario, schedule, flags = apply_measured(state, scenario, schedule, k)
+            levels = state.levels
+        carry_measured_changes(scenario, schedule, k, measured_now=levels)
 
         def solve_fixed(day: Scenario) -> RunResult:
             dispatch = Dispatch(day)

@@ -211,3 +211,21 @@ def apply_measured(measured: Measured, scenario: Scenario, schedule: pd.DataFram
             except ValueError as exc:
                 raise ScenarioError(f"{measured.source}: assets.{asset.name}.{exc}") from None
     return scenario, schedule, flags
+
+
+def carry_measured_changes(scenario: Scenario, schedule: pd.DataFrame, k: int, measured_now=()) -> None:
+    """Set on the stores of ``scenario`` the measured level changes the stored ``schedule`` holds up to step
+    ``k`` (its ``<store>_measured_change_<unit>`` column; before ``k`` only for the stores in ``measured_now``,
+    measured again at ``k``): a later intraday run fixes the past's flows, and without them the levels would
+    follow the flows alone, as if the earlier measurement had not happened."""
+    n = len(scenario.index)
+    for asset in scenario.assets:
+        if not hasattr(asset, "measure_level"):
+            continue
+        column = next((c for c in schedule.columns if c.startswith(f"{asset.name}_measured_change_")), None)
+        if column is None:
+            continue
+        upto = k if asset.name in measured_now else min(k + 1, n)
+        changes = np.nan_to_num(schedule[column].to_numpy(dtype=float)[:upto])
+        for step in np.flatnonzero(changes):
+            asset.measure_level(n, int(step), float(changes[step]))
