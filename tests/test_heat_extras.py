@@ -265,3 +265,14 @@ def test_invalid_extras_are_rejected(build, asset, message):
     (kWh/kg falling with load from 60 at 20 % to 50 at full load) would need binaries."""
     with pytest.raises(ScenarioError, match=message):
         build(2, assets=[asset])
+
+
+def test_convex_hull_of_an_irregular_operating_region():
+    """Andrew's monotone chain on a pentagon away from the origin, with a point inside and one on an edge
+    (midway between (300, 80) and (350, 250)): the five corners, counter-clockwise from the leftmost."""
+    from optimiser.assets.chp import hull_corners
+
+    pentagon = [(100, 50), (300, 80), (350, 250), (200, 300), (90, 200)]
+    assert hull_corners(pentagon + [(200, 150), (325, 165)]) == [(90, 200), (100, 50), (300, 80), (350, 250),
+                                                                  (200, 300)]
+    assert hull_corners([(350, 250), (90, 200)]) == [(90, 200), (350, 250)]
