@@ -13,7 +13,7 @@ import pytest
 
 from optimiser.check import check_solution
 from optimiser.errors import ScenarioError
-from optimiser.results import asset_flows
+from optimiser.results import asset_flows, kpis
 from optimiser.run import optimise
 
 
@@ -213,6 +213,17 @@ def test_electrolyser_ramp_on_quarter_hours(build):
         {"name": "station", "kind": "hydrogen_demand", "demand_kg_per_h": 2.0, "grey_purchase_cny_per_kg": 10.0}]))
     assert r.summary["objective_cny"] == pytest.approx(17.5, abs=1e-6)
     np.testing.assert_allclose(asset_flows(r.dataset, "ely")["power_kw"], [10, 20, 30, 40], atol=1e-6)
+    # the check holds the same 10 kW per step: the last step at 41 kW (11 above the step before) is refused,
+    # at 39 kW accepted (its hydrogen, the purchase and the import following)
+    for last_kw, refused in [(41.0, True), (39.0, False)]:
+        ds = r.dataset.copy(deep=True)
+        ds["ely_power_kw"].values[3] = last_kw
+        ds["ely_hydrogen_kg_per_h"].values[3] = last_kw / 50
+        ds["station_bought_kg_per_h"].values[3] = 2.0 - last_kw / 50
+        ds["grid_import_kw"].values[3] = last_kw
+        problems = check_solution(ds, r.scenario, kpis(ds, r.scenario)["objective_recomputed_cny"])
+        assert problems == (["ely.power_kw changes by 11 kW at step 3, more than the ramp limit 10 kW per step"]
+                            if refused else []), problems
 
 
 def test_electrolyser_efficiency_curve(build):
