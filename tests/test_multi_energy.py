@@ -372,3 +372,18 @@ def test_heat_purchase_at_a_price_below_one_cny_per_gj_and_idle_when_dearer(buil
     assert r.summary["objective_cny"] == pytest.approx(0.162, rel=1e-9)
     np.testing.assert_allclose(asset_flows(r.dataset, "bought")["heat_kw_th"], [0.0] * per_hour + [50.0] * per_hour,
                                atol=1e-9)
+
+
+@pytest.mark.parametrize("step_minutes", [60, 15])
+def test_a_park_that_imports_nothing_pays_no_demand_charge(build, step_minutes):
+    """2 h: PV 200 kW under a 100 kW load, the rest exported at 0.3 CNY/kWh; demand charge 730 CNY/kW/month
+    (2 CNY/kW over 2 h). Peak import 0 kW: no demand charge, objective -60 CNY."""
+    n = 2 * 60 // step_minutes
+    s = build(n, step_minutes, tariff={"import_cny_per_kwh": 1.0, "export_cny_per_kwh": 0.3},
+              grid={"import_limit_kw": 1000, "export_limit_kw": 1000, "emission_factor_tco2_per_mwh": 0.0,
+                    "demand_charge_cny_per_kw_month": 730},
+              assets=[{"name": "load", "kind": "demand", "demand_kw": 100},
+                      {"name": "pv", "kind": "pv", "available_kw": 200}])
+    r = optimise(s)
+    assert r.summary["objective_cny"] == pytest.approx(-60.0, rel=1e-9)
+    assert r.summary["demand_charge_cny"] == 0.0 and r.summary["peak_import_kw"] == 0.0
