@@ -253,6 +253,7 @@ def test_a_series_validated_without_its_horizon_says_how_to_load_it():
     ([100, "abc", 150], "element [1] = 'abc' is not a number"),
     ([100, 200, None], "has a missing or non-finite value at step 2"),
     ([[1, 2], 200, 150], "element [0] = [1, 2] is not a number"),
+    ([100, 0, -5], "has negative value -5 at step 2 (2026-07-15T02:00:00+08:00)"),
 ])
 def test_non_numeric_list_element_gives_its_index_and_value(values, fragment):
     raw = small_scenario(3, assets=[{"name": "load", "kind": "demand", "demand_kw": values}])
@@ -269,3 +270,10 @@ def test_gbk_sessions_csv_is_read(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(raw))
     assert [s.id for s in load_scenario(path).assets[0]._sessions] == ["车1"]
+
+
+def test_series_are_read_only():
+    """A validated series cannot be changed in place (a model built later would see the change)."""
+    scenario = scenario_from_dict(small_scenario(3, assets=[{"name": "load", "kind": "demand", "demand_kw": 100}]))
+    with pytest.raises(ValueError, match="read-only"):
+        scenario.assets[0].demand_kw[0] = 1.0
