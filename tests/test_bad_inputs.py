@@ -246,14 +246,16 @@ def test_a_series_validated_without_its_horizon_says_how_to_load_it():
 
     with pytest.raises(ValidationError) as err:
         Demand.model_validate({"name": "load", "kind": "demand", "demand_kw": 100})
-    assert "series fields need the horizon: load scenarios with optimiser.scenario.load_scenario" in str(err.value)
+    assert "demand_kw\n  Value error, series fields need the horizon: load scenarios with " \
+           "optimiser.scenario.load_scenario [" in str(err.value)
 
 
 @pytest.mark.parametrize("values, fragment", [
     ([100, "abc", 150], "element [1] = 'abc' is not a number"),
     ([100, 200, None], "has a missing or non-finite value at step 2"),
     ([[1, 2], 200, 150], "element [0] = [1, 2] is not a number"),
-    ([100, 0, -5], "has negative value -5 at step 2 (2026-07-15T02:00:00+08:00)"),
+    ([100, 0, -5], "= [100, 0, -5]: series has negative value -5 at step 2 (2026-07-15T02:00:00+08:00)"),
+    (-5, "= -5: constant has negative value -5 at step 0 (2026-07-15T00:00:00+08:00)"),
 ])
 def test_non_numeric_list_element_gives_its_index_and_value(values, fragment):
     raw = small_scenario(3, assets=[{"name": "load", "kind": "demand", "demand_kw": values}])
