@@ -4,6 +4,7 @@ the file, the field (or line) and the value; never a traceback, never a silent w
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -231,7 +232,7 @@ def test_csv_times_in_both_iso_forms_are_read(tmp_path):
     np.testing.assert_allclose(load_scenario(path).assets[0].demand_kw, [100, 101, 102])
 
 
-@pytest.mark.parametrize("value", ["abc", None, True])
+@pytest.mark.parametrize("value", ["abc", None, True, date(2026, 7, 15)])  # YAML reads 2026-07-15 as a date
 def test_a_series_that_is_not_numbers_names_the_forms_it_may_take(value):
     raw = small_scenario(3, assets=[{"name": "load", "kind": "demand", "demand_kw": value}])
     with pytest.raises(ScenarioError) as err:
