@@ -5,10 +5,10 @@ finaliser or a weakref callback (the garbage collector runs them at any allocati
 "Exception ignored in ..." and drops the exception, and the run would go on to write its outputs.
 While :func:`remembered` is active, a SIGINT is also recorded; such a dropped interrupt is not
 printed, and :func:`raise_if_interrupted` raises it again where it counts: before an output folder
-is renamed into place (a solve under way then finishes first). Code that a ``KeyboardInterrupt`` would leave
-stuck runs :func:`deferred`: xarray's netCDF writer takes a lock that an interrupt raised between
-its acquire and its ``try`` never releases, and the writer's own clean-up then waits on it forever.
-Only the standard library is imported.
+is renamed into place (a solve under way then finishes first). Code that a ``KeyboardInterrupt``
+would leave stuck runs :func:`deferred`: xarray's netCDF writer takes a lock that an interrupt
+raised between its acquire and its ``try`` never releases, and the writer's own clean-up then
+waits on it forever. Only the standard library is imported.
 """
 
 from __future__ import annotations
