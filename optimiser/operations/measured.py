@@ -220,10 +220,8 @@ def carry_measured_changes(scenario: Scenario, schedule: pd.DataFrame, k: int, m
     follow the flows alone, as if the earlier measurement had not happened."""
     n = len(scenario.index)
     for asset in scenario.assets:
-        if not hasattr(asset, "measure_level"):
-            continue
-        column = next((c for c in schedule.columns if c.startswith(f"{asset.name}_measured_change_")), None)
-        if column is None:
+        column = f"{asset.name}_measured_change_{STORES[asset.kind][1]}" if asset.kind in STORES else None
+        if column not in schedule.columns:
             continue
         upto = k if asset.name in measured_now else min(k + 1, n)
         changes = np.nan_to_num(schedule[column].to_numpy(dtype=float)[:upto])
