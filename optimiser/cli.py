@@ -150,12 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     except ParkDispatchError as exc:
         print(f"parkdispatch: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("parkdispatch: interrupted; nothing written", file=sys.stderr)
-        return INTERRUPTED
-    except RuntimeError as exc:  # Ctrl-C while a class is created: Python wraps it ("Error calling __set_name__")
-        if not isinstance(exc.__cause__, KeyboardInterrupt):
-            raise
+    except KeyboardInterrupt:  # also an error a Ctrl-C caused (optimiser.interrupts.remembered)
         print("parkdispatch: interrupted; nothing written", file=sys.stderr)
         return INTERRUPTED
 

@@ -36,6 +36,17 @@ def _unraisable(previous):
     return hook
 
 
+def _from_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while a ``KeyboardInterrupt`` unwound (its cause or context chain)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def raise_if_interrupted() -> None:
     """Raise ``KeyboardInterrupt`` if a SIGINT arrived while :func:`remembered` was active."""
     if _pending:
@@ -57,25 +68,26 @@ def deferred():
 
 @contextmanager
 def remembered():
-    """Within the block, record every SIGINT (see module doc); an error that leaves the block after one
-    is raised as ``KeyboardInterrupt``. Does nothing outside the main thread or where the program set its
-    own SIGINT handler."""
+    """Within the block, record every SIGINT (see module doc); an error that leaves the block after one,
+    or that a ``KeyboardInterrupt`` caused (Python wraps one raised in ``__set_name__`` in a
+    ``RuntimeError``), is raised as ``KeyboardInterrupt``. Records nothing outside the main thread or
+    where the program set its own SIGINT handler."""
     global _pending
-    if threading.current_thread() is not threading.main_thread() or (
-            signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
-        yield
-        return
-    _pending = False
+    record = threading.current_thread() is threading.main_thread() and (
+        signal.getsignal(signal.SIGINT) is signal.default_int_handler)
     previous_hook = sys.unraisablehook
-    signal.signal(signal.SIGINT, _on_sigint)
-    sys.unraisablehook = _unraisable(previous_hook)
+    if record:
+        _pending = False
+        signal.signal(signal.SIGINT, _on_sigint)
+        sys.unraisablehook = _unraisable(previous_hook)
     try:
         yield
     except Exception as exc:  # raised while the interrupt unwound (a library may turn it into its own error)
-        if _pending:
+        if (record and _pending) or _from_interrupt(exc):
             raise KeyboardInterrupt from exc
         raise
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        sys.unraisablehook = previous_hook
-        _pending = False
+        if record:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            sys.unraisablehook = previous_hook
+            _pending = False
