@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from builders import small_scenario
+from test_check_tampering import add, problems_after
 
 from optimiser.check import check_solution
 from optimiser.results import kpis
@@ -100,9 +101,7 @@ def test_balance_tolerance_is_a_millionth_of_the_largest_flow(step_minutes):
     result = park(step_minutes)
     assert float(result.dataset["pv_output_kw"].max()) == pytest.approx(300.0, rel=1e-9)
     for factor, refused in EDGES:
-        ds = result.dataset.copy(deep=True)
-        ds["grid_import_kw"].values[0] += factor * 1e-6 * 300.0
-        problems = check_solution(ds, result.scenario, kpis(ds, result.scenario)["objective_recomputed_cny"])
+        problems = problems_after(result, lambda ds: add(ds, "grid_import_kw", 0, factor * 1e-6 * 300.0))
         assert any(p.startswith("bus balance is off") for p in problems) is refused, (factor, problems)
 
 
@@ -144,12 +143,6 @@ def test_emissions_cap_tolerance_is_a_millionth_of_the_cap(step_minutes):
         assert bool(problems) is refused, (factor, problems)
 
 
-def problems_after(result, tamper) -> list[str]:
-    ds = result.dataset.copy(deep=True)
-    tamper(ds)
-    return check_solution(ds, result.scenario, kpis(ds, result.scenario)["objective_recomputed_cny"])
-
-
 @pytest.mark.parametrize("step_minutes", [60, 15])
 def test_energy_tolerance_of_a_purchase_limit(step_minutes):
     """Energy limits allow 1e-6 x 300 kW per step, summed over the horizon: 6e-4 kWh at both step lengths.
@@ -161,12 +154,8 @@ def test_energy_tolerance_of_a_purchase_limit(step_minutes):
     assert energy_tol_kwh == pytest.approx(6e-4, rel=1e-12)
     first = int(np.argmax(result.dataset["gec_green_kw"].values))
     for factor, refused in EDGES:
-        problems = problems_after(result, lambda ds: add_kwh(ds, "gec_green_kw", first, factor * energy_tol_kwh, dt))
+        problems = problems_after(result, lambda ds: add(ds, "gec_green_kw", first, factor * energy_tol_kwh / dt))
         assert any("gec buys" in p for p in problems) is refused, (factor, problems)
-
-
-def add_kwh(ds, var: str, step: int, kwh: float, dt: float) -> None:
-    ds[var].values[step] += kwh / dt
 
 
 @pytest.mark.parametrize("step_minutes", [60, 15])
@@ -208,7 +197,3 @@ def test_reported_prices_must_be_the_inputs_within_a_millionth(step_minutes):
     for delta, refused in [(1.5e-6, False), (5e-6, True)]:
         problems = problems_after(result, lambda ds: add(ds, "grid_import_price_cny_per_kwh", 0, delta))
         assert any("import_price_cny_per_kwh is not the scenario's input" in p for p in problems) is refused, delta
-
-
-def add(ds, var: str, step: int, delta: float) -> None:
-    ds[var].values[step] += delta
