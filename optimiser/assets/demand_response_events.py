@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..lazy import pd
+from .level_targets import clock_minutes
 
 _FORMS = (("start_step", "end_step"), ("start", "end"), ("start_time", "end_time"))
 
@@ -108,10 +109,8 @@ class EventHorizon:
 
 
 def _clock_minutes(text: str, what: str, allow_24: bool) -> int:
-    parts = text.split(":")
-    ok = len(parts) == 2 and all(len(p) == 2 and p.isdigit() for p in parts)
-    minutes = 60 * int(parts[0]) + int(parts[1]) if ok else -1
-    if not ok or int(parts[1]) > 59 or not 0 <= minutes <= (24 * 60 if allow_24 else 24 * 60 - 1):
+    minutes = clock_minutes(text)
+    if minutes is None or (minutes == 24 * 60 and not allow_24):
         raise ValueError(f"{what} '{text}' is not a clock time 'HH:MM'" + (" (up to 24:00)" if allow_24 else ""))
     return minutes
 
